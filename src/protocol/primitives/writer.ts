@@ -219,10 +219,8 @@ export class Writer {
     this.writeUnsignedVarint(n + 1);
   }
 
-  /** A tagged field: tag, size, then the bytes `encode` writes (measured in a scratch Writer). */
-  writeTaggedField<T>(tag: number, value: T, version: number, encode: (w: Writer, v: T, version: number) => void): void {
-    const inner = new Writer(64);
-    encode(inner, value, version);
+  /** A tagged field: its tag, the size of what `inner` holds, then those bytes. */
+  writeTaggedField(tag: number, inner: Writer): void {
     this.writeUnsignedVarint(tag);
     this.writeUnsignedVarint(inner.length);
     for (const chunk of inner.toChunks()) this.writeRaw(chunk);
