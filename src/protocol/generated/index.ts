@@ -329,16 +329,21 @@ export const API_SPECS: readonly ApiSpec[] = [
 
 export const API_BY_KEY: ReadonlyMap<number, ApiSpec> = new Map(API_SPECS.map((a) => [a.apiKey, a]));
 
+/** API key → highest version that still uses request header v0. */
+const REQUEST_HEADER_V0_UP_TO: ReadonlyMap<number, number> = new Map([[7,0]]);
+
+/** APIs whose responses always use header v0. */
+const RESPONSE_HEADER_V0_ALWAYS: ReadonlySet<number> = new Set([18]);
+
 /** Request header version a client uses for this API version (2 when flexible, else 1; 0 for ControlledShutdown v0). */
 export function requestHeaderVersion(api: ApiSpec, version: number): number {
   if (api.firstFlexibleVersion >= 0 && version >= api.firstFlexibleVersion) return 2;
-  const v0Below: Readonly<Record<number, number>> = {"7":0};
-  const limit = v0Below[api.apiKey];
+  const limit = REQUEST_HEADER_V0_UP_TO.get(api.apiKey);
   return limit !== undefined && version <= limit ? 0 : 1;
 }
 
 /** Response header version for this API version (1 when flexible, else 0; ApiVersions always 0). */
 export function responseHeaderVersion(api: ApiSpec, version: number): number {
-  if ([18].includes(api.apiKey)) return 0;
+  if (RESPONSE_HEADER_V0_ALWAYS.has(api.apiKey)) return 0;
   return api.firstFlexibleVersion >= 0 && version >= api.firstFlexibleVersion ? 1 : 0;
 }

@@ -38,7 +38,7 @@ export function messageCodec<T>(
     highestVersion,
     write(w, value, version) {
       check(version);
-      write(w, value, version);
+      writeChecked(write, w, value, version);
     },
     read(r, version) {
       check(version);
@@ -47,7 +47,7 @@ export function messageCodec<T>(
     encode(value, version) {
       check(version);
       const w = new Writer();
-      write(w, value, version);
+      writeChecked(write, w, value, version);
       return w.toBuffer();
     },
     decode(bytes, version) {
@@ -55,6 +55,16 @@ export function messageCodec<T>(
       return read(new Reader(bytes), version);
     },
   };
+}
+
+/** Buffer's integer writers throw RangeError for a value the field cannot hold; callers see ProtocolError only. */
+function writeChecked<T>(write: (w: Writer, value: T, version: number) => void, w: Writer, value: T, version: number): void {
+  try {
+    write(w, value, version);
+  } catch (err) {
+    if (err instanceof RangeError) throw new ProtocolError(`value out of range for its field: ${err.message}`);
+    throw err;
+  }
 }
 
 export function nonDefaultField(message: string, field: string, version: number): ProtocolError {

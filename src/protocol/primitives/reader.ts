@@ -21,6 +21,9 @@ export class Reader {
   readonly end: number;
 
   constructor(buf: Buffer, offset = 0, end = buf.length) {
+    if (!(offset >= 0 && offset <= end && end <= buf.length)) {
+      throw new ProtocolError(`reader range [${offset}, ${end}) is outside a buffer of ${buf.length} bytes`);
+    }
     this.buf = buf;
     this.pos = offset;
     this.end = end;
@@ -35,6 +38,8 @@ export class Reader {
   }
 
   skip(n: number): void {
+    // A negative count would move the cursor back and let a wire-supplied length loop a decoder.
+    if (!(n >= 0)) throw new ProtocolError(`cannot skip ${n} bytes`);
     this.need(n);
     this.pos += n;
   }
