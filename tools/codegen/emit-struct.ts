@@ -5,6 +5,7 @@
  * unconditional call.
  */
 import { fieldName, structTypeName } from './names.js';
+import { DROP_ABSENT_FIELDS_OF } from './options.js';
 import {
   type FieldSpec, type FieldType, type MessageSpec, type StructSpec, type VersionRange,
   intersect, isEmpty,
@@ -339,10 +340,11 @@ export class StructEmitter {
       if (field.tag !== undefined && !isEmpty(intersect(field.taggedVersions, present))) tagged.push(field);
       const x = `v.${name}`;
       const write = isEmpty(inline) ? [] : ['{', `  const x = ${x};`, ...indent(this.writeValue(field, 'x', inline)), '}'];
-      const absent = field.ignorable || presentCond === true
+      const droppable = field.ignorable || DROP_ABSENT_FIELDS_OF.includes(this.message.type);
+      const absent = droppable || presentCond === true
         ? []
         : branch(not(presentCond), [`if (!(${this.isDefaultExpr(field, x)})) throw nonDefaultField(${messageName}, ${JSON.stringify(name)}, version);`], []);
-      const absentUnchecked = field.ignorable ? [] : [`if (!(${this.isDefaultExpr(field, x)})) throw nonDefaultField(${messageName}, ${JSON.stringify(name)}, version);`];
+      const absentUnchecked = droppable ? [] : [`if (!(${this.isDefaultExpr(field, x)})) throw nonDefaultField(${messageName}, ${JSON.stringify(name)}, version);`];
       if (inlineCond === false) body.push(...absent);
       else if (absent.length === 0) body.push(...branch(inlineCond, write, []));
       else if (inline.min === present.min && inline.max === present.max) body.push(...branch(inlineCond, write, absentUnchecked));

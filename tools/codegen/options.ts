@@ -20,3 +20,12 @@ export const REQUEST_HEADER_V0: Readonly<Record<number, number>> = {
 
 /** ApiVersions answers with response header v0 at every version, so a client can parse it before it knows ours. */
 export const RESPONSE_HEADER_V0_ALWAYS: readonly number[] = [18];
+
+/**
+ * Message types whose fields a version lacks are dropped silently when encoding, as if every
+ * field were `ignorable`. Responses: the broker fills a response once and encodes it at whatever
+ * version the client asked, and Kafka's own handlers get the same effect by setting newer fields
+ * only for newer versions. Requests keep Kafka's rule (a non-default value the version cannot
+ * carry is an error), which is what protects a client from silently losing, say, a transactional id.
+ */
+export const DROP_ABSENT_FIELDS_OF: readonly string[] = ['response'];

@@ -321,8 +321,6 @@ function writeAddPartitionsToTxnResponse(w: Writer, v: AddPartitionsToTxnRespons
         writeAddPartitionsToTxnResponseAddPartitionsToTxnResult(w, e, version);
       }
     }
-  } else {
-    if (!(v.resultsByTransaction.length === 0)) throw nonDefaultField("AddPartitionsToTxnResponse", "resultsByTransaction", version);
   }
   if (version <= 3) {
     {
@@ -336,8 +334,6 @@ function writeAddPartitionsToTxnResponse(w: Writer, v: AddPartitionsToTxnRespons
         writeAddPartitionsToTxnResponseAddPartitionsToTxnTopicResult(w, e, version);
       }
     }
-  } else {
-    if (!(v.resultsByTopicV3AndBelow.length === 0)) throw nonDefaultField("AddPartitionsToTxnResponse", "resultsByTopicV3AndBelow", version);
   }
   if (version >= 3) {
     w.writeUnsignedVarint(0);

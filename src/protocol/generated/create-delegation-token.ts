@@ -189,16 +189,12 @@ function writeCreateDelegationTokenResponse(w: Writer, v: CreateDelegationTokenR
       const x = v.tokenRequesterPrincipalType;
       w.writeCompactString(x);
     }
-  } else {
-    if (!(v.tokenRequesterPrincipalType === "")) throw nonDefaultField("CreateDelegationTokenResponse", "tokenRequesterPrincipalType", version);
   }
   if (version >= 3) {
     {
       const x = v.tokenRequesterPrincipalName;
       w.writeCompactString(x);
     }
-  } else {
-    if (!(v.tokenRequesterPrincipalName === "")) throw nonDefaultField("CreateDelegationTokenResponse", "tokenRequesterPrincipalName", version);
   }
   {
     const x = v.issueTimestampMs;

@@ -337,8 +337,6 @@ function writeDeleteAclsResponseDeleteAclsMatchingAcl(w: Writer, v: DeleteAclsRe
       const x = v.patternType;
       w.writeInt8(x);
     }
-  } else {
-    if (!(v.patternType === 3)) throw nonDefaultField("DeleteAclsResponse", "patternType", version);
   }
   {
     const x = v.principal;

@@ -217,8 +217,6 @@ function writeDescribeAclsResponseDescribeAclsResource(w: Writer, v: DescribeAcl
       const x = v.patternType;
       w.writeInt8(x);
     }
-  } else {
-    if (!(v.patternType === 3)) throw nonDefaultField("DescribeAclsResponse", "patternType", version);
   }
   {
     const x = v.acls;

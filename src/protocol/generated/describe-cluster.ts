@@ -90,8 +90,6 @@ function writeDescribeClusterResponse(w: Writer, v: DescribeClusterResponse, ver
       const x = v.endpointType;
       w.writeInt8(x);
     }
-  } else {
-    if (!(v.endpointType === 1)) throw nonDefaultField("DescribeClusterResponse", "endpointType", version);
   }
   {
     const x = v.clusterId;

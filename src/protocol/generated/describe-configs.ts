@@ -371,8 +371,6 @@ function writeDescribeConfigsResponseDescribeConfigsResourceResult(w: Writer, v:
       const x = v.isDefault;
       w.writeBool(x);
     }
-  } else {
-    if (!(v.isDefault === false)) throw nonDefaultField("DescribeConfigsResponse", "isDefault", version);
   }
   if (version >= 1) {
     {

@@ -218,8 +218,6 @@ function writeDescribeGroupsResponseDescribedGroup(w: Writer, v: DescribeGroupsR
       const x = v.authorizedOperations;
       w.writeInt32(x);
     }
-  } else {
-    if (!(v.authorizedOperations === -2147483648)) throw nonDefaultField("DescribeGroupsResponse", "authorizedOperations", version);
   }
   if (version >= 5) {
     w.writeUnsignedVarint(0);

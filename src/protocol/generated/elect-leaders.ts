@@ -183,8 +183,6 @@ function writeElectLeadersResponse(w: Writer, v: ElectLeadersResponse, version: 
       const x = v.errorCode;
       w.writeInt16(x);
     }
-  } else {
-    if (!(v.errorCode === 0)) throw nonDefaultField("ElectLeadersResponse", "errorCode", version);
   }
   {
     const x = v.replicaElectionResults;

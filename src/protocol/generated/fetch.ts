@@ -619,8 +619,6 @@ function writeFetchResponse(w: Writer, v: FetchResponse, version: number): void 
       const x = v.sessionId;
       w.writeInt32(x);
     }
-  } else {
-    if (!(v.sessionId === 0)) throw nonDefaultField("FetchResponse", "sessionId", version);
   }
   {
     const x = v.responses;
@@ -632,9 +630,6 @@ function writeFetchResponse(w: Writer, v: FetchResponse, version: number): void 
     for (const e of x) {
       writeFetchResponseFetchableTopicResponse(w, e, version);
     }
-  }
-  if (!(version >= 16)) {
-    if (!(v.nodeEndpoints.length === 0)) throw nonDefaultField("FetchResponse", "nodeEndpoints", version);
   }
   if (version >= 12) {
     let count = 0;
@@ -825,15 +820,6 @@ function writeFetchResponsePartitionData(w: Writer, v: FetchResponsePartitionDat
       w.writeInt64(x);
     }
   }
-  if (!(version >= 12)) {
-    if (!(isDefaultFetchResponseEpochEndOffset(v.divergingEpoch))) throw nonDefaultField("FetchResponse", "divergingEpoch", version);
-  }
-  if (!(version >= 12)) {
-    if (!(isDefaultFetchResponseLeaderIdAndEpoch(v.currentLeader))) throw nonDefaultField("FetchResponse", "currentLeader", version);
-  }
-  if (!(version >= 12)) {
-    if (!(isDefaultFetchResponseSnapshotId(v.snapshotId))) throw nonDefaultField("FetchResponse", "snapshotId", version);
-  }
   if (version >= 4) {
     {
       const x = v.abortedTransactions;
@@ -860,8 +846,6 @@ function writeFetchResponsePartitionData(w: Writer, v: FetchResponsePartitionDat
       const x = v.preferredReadReplica;
       w.writeInt32(x);
     }
-  } else {
-    if (!(v.preferredReadReplica === -1)) throw nonDefaultField("FetchResponse", "preferredReadReplica", version);
   }
   {
     const x = v.records;

@@ -126,8 +126,6 @@ function writeFindCoordinatorResponse(w: Writer, v: FindCoordinatorResponse, ver
       const x = v.errorCode;
       w.writeInt16(x);
     }
-  } else {
-    if (!(v.errorCode === 0)) throw nonDefaultField("FindCoordinatorResponse", "errorCode", version);
   }
   if (version >= 1 && version <= 3) {
     {
@@ -144,8 +142,6 @@ function writeFindCoordinatorResponse(w: Writer, v: FindCoordinatorResponse, ver
       const x = v.nodeId;
       w.writeInt32(x);
     }
-  } else {
-    if (!(v.nodeId === 0)) throw nonDefaultField("FindCoordinatorResponse", "nodeId", version);
   }
   if (version <= 3) {
     {
@@ -156,16 +152,12 @@ function writeFindCoordinatorResponse(w: Writer, v: FindCoordinatorResponse, ver
         w.writeString(x);
       }
     }
-  } else {
-    if (!(v.host === "")) throw nonDefaultField("FindCoordinatorResponse", "host", version);
   }
   if (version <= 3) {
     {
       const x = v.port;
       w.writeInt32(x);
     }
-  } else {
-    if (!(v.port === 0)) throw nonDefaultField("FindCoordinatorResponse", "port", version);
   }
   if (version >= 4) {
     {
@@ -175,8 +167,6 @@ function writeFindCoordinatorResponse(w: Writer, v: FindCoordinatorResponse, ver
         writeFindCoordinatorResponseCoordinator(w, e, version);
       }
     }
-  } else {
-    if (!(v.coordinators.length === 0)) throw nonDefaultField("FindCoordinatorResponse", "coordinators", version);
   }
   if (version >= 3) {
     w.writeUnsignedVarint(0);

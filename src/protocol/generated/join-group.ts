@@ -265,8 +265,6 @@ function writeJoinGroupResponse(w: Writer, v: JoinGroupResponse, version: number
       const x = v.skipAssignment;
       w.writeBool(x);
     }
-  } else {
-    if (!(v.skipAssignment === false)) throw nonDefaultField("JoinGroupResponse", "skipAssignment", version);
   }
   {
     const x = v.memberId;

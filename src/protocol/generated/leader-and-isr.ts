@@ -547,8 +547,6 @@ function writeLeaderAndIsrResponse(w: Writer, v: LeaderAndIsrResponse, version: 
         writeLeaderAndIsrResponseLeaderAndIsrPartitionError(w, e, version);
       }
     }
-  } else {
-    if (!(v.partitionErrors.length === 0)) throw nonDefaultField("LeaderAndIsrResponse", "partitionErrors", version);
   }
   if (version >= 5) {
     {
@@ -558,8 +556,6 @@ function writeLeaderAndIsrResponse(w: Writer, v: LeaderAndIsrResponse, version: 
         writeLeaderAndIsrResponseLeaderAndIsrTopicError(w, e, version);
       }
     }
-  } else {
-    if (!(v.topics.length === 0)) throw nonDefaultField("LeaderAndIsrResponse", "topics", version);
   }
   if (version >= 4) {
     w.writeUnsignedVarint(0);

@@ -192,8 +192,6 @@ function writeLeaveGroupResponse(w: Writer, v: LeaveGroupResponse, version: numb
         writeLeaveGroupResponseMemberResponse(w, e, version);
       }
     }
-  } else {
-    if (!(v.members.length === 0)) throw nonDefaultField("LeaveGroupResponse", "members", version);
   }
   if (version >= 4) {
     w.writeUnsignedVarint(0);

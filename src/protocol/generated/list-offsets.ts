@@ -390,32 +390,24 @@ function writeListOffsetsResponseListOffsetsPartitionResponse(w: Writer, v: List
         w.writeInt64(e);
       }
     }
-  } else {
-    if (!(v.oldStyleOffsets.length === 0)) throw nonDefaultField("ListOffsetsResponse", "oldStyleOffsets", version);
   }
   if (version >= 1) {
     {
       const x = v.timestamp;
       w.writeInt64(x);
     }
-  } else {
-    if (!(v.timestamp === -1)) throw nonDefaultField("ListOffsetsResponse", "timestamp", version);
   }
   if (version >= 1) {
     {
       const x = v.offset;
       w.writeInt64(x);
     }
-  } else {
-    if (!(v.offset === -1)) throw nonDefaultField("ListOffsetsResponse", "offset", version);
   }
   if (version >= 4) {
     {
       const x = v.leaderEpoch;
       w.writeInt32(x);
     }
-  } else {
-    if (!(v.leaderEpoch === -1)) throw nonDefaultField("ListOffsetsResponse", "leaderEpoch", version);
   }
   if (version >= 6) {
     w.writeUnsignedVarint(0);

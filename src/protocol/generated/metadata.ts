@@ -275,8 +275,6 @@ function writeMetadataResponse(w: Writer, v: MetadataResponse, version: number):
       const x = v.clusterAuthorizedOperations;
       w.writeInt32(x);
     }
-  } else {
-    if (!(v.clusterAuthorizedOperations === -2147483648)) throw nonDefaultField("MetadataResponse", "clusterAuthorizedOperations", version);
   }
   if (version >= 9) {
     w.writeUnsignedVarint(0);
@@ -464,8 +462,6 @@ function writeMetadataResponseMetadataResponseTopic(w: Writer, v: MetadataRespon
       const x = v.topicAuthorizedOperations;
       w.writeInt32(x);
     }
-  } else {
-    if (!(v.topicAuthorizedOperations === -2147483648)) throw nonDefaultField("MetadataResponse", "topicAuthorizedOperations", version);
   }
   if (version >= 9) {
     w.writeUnsignedVarint(0);

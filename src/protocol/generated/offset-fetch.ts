@@ -409,8 +409,6 @@ function writeOffsetFetchResponse(w: Writer, v: OffsetFetchResponse, version: nu
         writeOffsetFetchResponseOffsetFetchResponseTopic(w, e, version);
       }
     }
-  } else {
-    if (!(v.topics.length === 0)) throw nonDefaultField("OffsetFetchResponse", "topics", version);
   }
   if (version >= 2 && version <= 7) {
     {
@@ -426,8 +424,6 @@ function writeOffsetFetchResponse(w: Writer, v: OffsetFetchResponse, version: nu
         writeOffsetFetchResponseOffsetFetchResponseGroup(w, e, version);
       }
     }
-  } else {
-    if (!(v.groups.length === 0)) throw nonDefaultField("OffsetFetchResponse", "groups", version);
   }
   if (version >= 6) {
     w.writeUnsignedVarint(0);

@@ -265,9 +265,6 @@ function writeProduceResponse(w: Writer, v: ProduceResponse, version: number): v
       w.writeInt32(x);
     }
   }
-  if (!(version >= 10)) {
-    if (!(v.nodeEndpoints.length === 0)) throw nonDefaultField("ProduceResponse", "nodeEndpoints", version);
-  }
   if (version >= 9) {
     let count = 0;
     if ((version >= 10) && (!(v.nodeEndpoints.length === 0))) {
@@ -453,9 +450,6 @@ function writeProduceResponsePartitionProduceResponse(w: Writer, v: ProduceRespo
         w.writeNullableString(x);
       }
     }
-  }
-  if (!(version >= 10)) {
-    if (!(isDefaultProduceResponseLeaderIdAndEpoch(v.currentLeader))) throw nonDefaultField("ProduceResponse", "currentLeader", version);
   }
   if (version >= 9) {
     let count = 0;

@@ -1,0 +1,201 @@
+/**
+ * Connection: one client socket. Frames are decoded, and requests handled one at a time in
+ * arrival order — as Kafka mutes a channel while a request is in flight — so responses leave in
+ * request order. Reading pauses while a request is handled and while the client is not reading
+ * its responses (backpressure), so a slow reader holds at most one response in memory.
+ *
+ * A response is written as [size, header, body chunks] inside cork/uncork; record bytes in a
+ * Fetch body are the stored buffers themselves. A malformed frame, an unknown API key or an
+ * unsupported version (other than ApiVersions, which gets UNSUPPORTED_VERSION in a v0 answer)
+ * closes this connection with a logged reason and touches nothing else.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../protocol/error-codes.js';
+import {
+  type ApiSpec, ApiVersionsResponse, RequestHeader, ResponseHeader, defaultApiVersionsResponse,
+  requestHeaderVersion, responseHeaderVersion,
+} from '../protocol/generated/index.js';
+import { ProtocolError, Reader, Writer } from '../protocol/primitives/index.js';
+import type { BrokerServices, RequestContext } from './api-handler.js';
+import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import type { RequestDispatcher } from './request-dispatcher.js';
+
+const API_VERSIONS_KEY = 18;
+const MIN_HEADER_BYTES = 8;
+
+export interface ConnectionOwner {
+  readonly services: BrokerServices;
+  readonly dispatcher: RequestDispatcher;
+  readonly logger: Logger;
+  readonly maxFrameBytes: number;
+  onClosed(connection: Connection): void;
+}
+
+export class Connection {
+  lastActiveMs: number;
+  private readonly decoder: FrameDecoder;
+  private readonly remote: string;
+  private processing = false;
+  private closed = false;
+  private closeAfterResponse: string | null = null;
+
+  constructor(private readonly socket: Socket, private readonly owner: ConnectionOwner) {
+    this.decoder = new FrameDecoder(owner.maxFrameBytes);
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.lastActiveMs = owner.services.clock();
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('error', this.onError);
+    socket.on('close', this.onClose);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    this.lastActiveMs = this.owner.services.clock();
+    this.decoder.push(chunk);
+    if (!this.processing) void this.pump();
+  };
+
+  private readonly onError = (err: Error): void => {
+    this.owner.logger.debug({ client: this.remote, err: err.message }, 'connection error');
+  };
+
+  private readonly onClose = (): void => {
+    this.closed = true;
+    this.owner.onClosed(this);
+  };
+
+  close(reason: string, level: 'warn' | 'debug' = 'warn'): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.owner.logger[level]({ client: this.remote, reason }, 'closing connection');
+    this.socket.destroy();
+  }
+
+  private async pump(): Promise<void> {
+    this.processing = true;
+    this.socket.pause();
+    try {
+      while (!this.closed) {
+        let frame: Buffer | null;
+        try {
+          frame = this.decoder.next();
+        } catch (err) {
+          if (err instanceof FrameTooLargeError) {
+            this.close(err.message);
+            return;
+          }
+          throw err;
+        }
+        if (frame === null) break;
+        await this.handleFrame(frame);
+        if (this.closeAfterResponse !== null) {
+          this.close(this.closeAfterResponse);
+          return;
+        }
+        if (this.socket.writableNeedDrain) await this.drained();
+      }
+    } catch (err) {
+      this.owner.logger.error({ client: this.remote, err }, 'unexpected failure handling a request');
+      this.close('unexpected failure handling a request');
+    } finally {
+      this.processing = false;
+      if (!this.closed) this.socket.resume();
+    }
+  }
+
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
+  private async handleFrame(frame: Buffer): Promise<void> {
+    if (frame.length < MIN_HEADER_BYTES) {
+      this.close(`request of ${frame.length} bytes is shorter than a request header`);
+      return;
+    }
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const entry = this.owner.dispatcher.lookup(apiKey);
+    if (!entry) {
+      this.close(`unknown API key ${apiKey}`);
+      return;
+    }
+    const { api, handler } = entry;
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) {
+        this.sendUnsupportedApiVersions(correlationId);
+        return;
+      }
+      this.close(`${api.name} v${apiVersion} is not supported (${handler.minVersion}-${handler.maxVersion})`);
+      return;
+    }
+    let clientId: string | null;
+    let body: unknown;
+    try {
+      const reader = new Reader(frame);
+      clientId = RequestHeader.read(reader, requestHeaderVersion(api, apiVersion)).clientId;
+      body = api.request.read(reader, apiVersion);
+    } catch (err) {
+      if (err instanceof ProtocolError) {
+        this.close(`malformed ${api.name} v${apiVersion} request (correlation id ${correlationId}): ${err.message}`);
+        return;
+      }
+      throw err;
+    }
+    const ctx: RequestContext = {
+      broker: this.owner.services,
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      clientAddress: this.remote,
+      closeConnection: (reason) => {
+        this.closeAfterResponse = reason;
+      },
+    };
+    const response = await handler.handle(ctx, body);
+    if (response !== null && !this.closed) this.send(api, apiVersion, correlationId, response);
+  }
+
+  private sendUnsupportedApiVersions(correlationId: number): void {
+    const body = {
+      ...defaultApiVersionsResponse(),
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      apiKeys: this.owner.services.apiVersions().map((a) => ({ ...a })),
+    };
+    const w = new Writer();
+    ResponseHeader.write(w, { correlationId }, 0);
+    ApiVersionsResponse.write(w, body, 0);
+    this.write(w);
+  }
+
+  private send(api: ApiSpec, apiVersion: number, correlationId: number, body: unknown): void {
+    const w = new Writer();
+    ResponseHeader.write(w, { correlationId }, responseHeaderVersion(api, apiVersion));
+    api.response.write(w, body, apiVersion);
+    this.write(w);
+  }
+
+  private write(w: Writer): void {
+    const size = Buffer.allocUnsafe(4);
+    size.writeInt32BE(w.length, 0);
+    const socket = this.socket;
+    socket.cork();
+    socket.write(size);
+    for (const chunk of w.toChunks()) socket.write(chunk);
+    socket.uncork();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Metadata (key 3), versions 0-12. Brokers, cluster id, controller, and per topic its id,
+ * partitions, leaders, leader epochs, replicas and ISR.
+ *
+ * - v0: an empty topic list means every topic; v1+: null means every topic, empty means none.
+ * - Unknown topics are created when auto.create.topics.enable is on and the request allows it
+ *   (`allowAutoTopicCreation`, v4+; always allowed before v4), as Kafka does; otherwise they get
+ *   UNKNOWN_TOPIC_OR_PARTITION. Illegal names get INVALID_TOPIC_EXCEPTION.
+ * - v10+: topics may be asked for by id (KIP-516); an unknown id gets UNKNOWN_TOPIC_ID.
+ * - Authorized operations (v8+) are answered as "not computed" (INT32_MIN) until ACLs exist.
+ */
+import { ErrorCode } from '../../protocol/error-codes.js';
+import {
+  type MetadataRequest, type MetadataResponse, type MetadataResponseMetadataResponseTopic,
+  defaultMetadataResponse, defaultMetadataResponseMetadataResponseTopic,
+} from '../../protocol/generated/index.js';
+import { ZERO_UUID } from '../../protocol/primitives/index.js';
+import type { TopicRecord } from '../../cluster/metadata-store.js';
+import { validateTopicName } from '../../cluster/controller.js';
+import { defineHandler } from '../api-handler.js';
+import { autoCreateTopics } from '../topic-creation.js';
+
+const NOT_COMPUTED = -2147483648;
+const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
+
+export function topicMetadata(topic: TopicRecord): MetadataResponseMetadataResponseTopic {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: INTERNAL_TOPICS.has(topic.name),
+    partitions: topic.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: NOT_COMPUTED,
+  };
+}
+
+function topicError(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
+  return { ...defaultMetadataResponseMetadataResponseTopic(), errorCode, name, topicId, topicAuthorizedOperations: NOT_COMPUTED };
+}
+
+export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>({
+  apiKey: 3,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, request) {
+    const { broker, apiVersion } = ctx;
+    const cache = broker.metadataCache;
+    const all = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
+    const topics: MetadataResponseMetadataResponseTopic[] = [];
+    if (all) {
+      for (const t of cache.topics()) topics.push(topicMetadata(t));
+    } else {
+      const wanted = request.topics ?? [];
+      const allowCreate = broker.config.autoCreateTopicsEnable && (apiVersion < 4 || request.allowAutoTopicCreation);
+      const unknown = wanted
+        .filter((t) => t.name !== null && t.name !== '' && !cache.topic(t.name))
+        .map((t) => t.name!);
+      const createErrors = allowCreate && unknown.length > 0 ? await autoCreateTopics(broker, unknown) : new Map();
+      for (const wantedTopic of wanted) {
+        const byId = wantedTopic.name === null || wantedTopic.name === '';
+        if (byId) {
+          const topic = wantedTopic.topicId !== ZERO_UUID ? cache.topicById(wantedTopic.topicId) : undefined;
+          topics.push(topic ? topicMetadata(topic) : topicError(null, wantedTopic.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          continue;
+        }
+        const name = wantedTopic.name!;
+        const topic = cache.topic(name);
+        if (topic) {
+          topics.push(topicMetadata(topic));
+          continue;
+        }
+        let code: number = createErrors.get(name)?.code ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        try {
+          validateTopicName(name);
+        } catch {
+          code = ErrorCode.INVALID_TOPIC_EXCEPTION;
+        }
+        topics.push(topicError(name, ZERO_UUID, code));
+      }
+    }
+    return {
+      ...defaultMetadataResponse(),
+      brokers: cache.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      clusterId: cache.clusterId,
+      controllerId: cache.controllerId,
+      topics,
+      clusterAuthorizedOperations: NOT_COMPUTED,
+    };
+  },
+});

@@ -1,0 +1,50 @@
+/**
+ * RequestDispatcher: the dispatch table — the only list of what this broker serves. Each entry is
+ * a handler module's key and version range joined with the generated codecs of that API;
+ * ApiVersions is answered from this same table.
+ */
+import { API_BY_KEY, type ApiSpec } from '../protocol/generated/index.js';
+import type { ApiHandler, ApiVersionRange } from './api-handler.js';
+import { apiVersionsHandler } from './handlers/api-versions.js';
+import { createTopicsHandler } from './handlers/create-topics.js';
+import { fetchHandler } from './handlers/fetch.js';
+import { listOffsetsHandler } from './handlers/list-offsets.js';
+import { metadataHandler } from './handlers/metadata.js';
+import { produceHandler } from './handlers/produce.js';
+
+export interface DispatchEntry {
+  readonly api: ApiSpec;
+  readonly handler: ApiHandler<unknown, unknown>;
+}
+
+const HANDLERS: readonly ApiHandler<unknown, unknown>[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
+  metadataHandler,
+  apiVersionsHandler,
+  createTopicsHandler,
+];
+
+export class RequestDispatcher {
+  private readonly entries = new Map<number, DispatchEntry>();
+  readonly versions: readonly ApiVersionRange[];
+
+  constructor(handlers: readonly ApiHandler<unknown, unknown>[] = HANDLERS) {
+    for (const handler of handlers) {
+      const api = API_BY_KEY.get(handler.apiKey);
+      if (!api) throw new Error(`handler for unknown API key ${handler.apiKey}`);
+      if (handler.minVersion < api.lowestVersion || handler.maxVersion > api.highestStableVersion) {
+        throw new Error(`${api.name} handler serves ${handler.minVersion}-${handler.maxVersion}, outside the released ${api.lowestVersion}-${api.highestStableVersion}`);
+      }
+      this.entries.set(handler.apiKey, { api, handler });
+    }
+    this.versions = [...this.entries.values()]
+      .map((e) => ({ apiKey: e.api.apiKey, minVersion: e.handler.minVersion, maxVersion: e.handler.maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+
+  lookup(apiKey: number): DispatchEntry | undefined {
+    return this.entries.get(apiKey);
+  }
+}
