@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Controller } from '../cluster/controller.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { BrokerConfig } from './broker-config.js';
+import type { FetchSessionCache } from './fetch-session-cache.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { ReplicaManager } from './replica-manager.js';
 
@@ -29,6 +30,8 @@ export interface BrokerServices {
   readonly logger: Logger;
   /** What ApiVersions advertises: the dispatch table's ranges. */
   readonly apiVersions: () => readonly ApiVersionRange[];
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchSessionCache;
 }
 
 export interface RequestContext {

@@ -16,6 +16,7 @@ import type { MetadataStore } from '../cluster/metadata-store.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { BrokerServices } from './api-handler.js';
 import { type BrokerConfig, brokerConfigFrom } from './broker-config.js';
+import { FetchSessionCache } from './fetch-session-cache.js';
 import { MetadataCache } from './metadata-cache.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestDispatcher } from './request-dispatcher.js';
@@ -78,6 +79,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
       config, nodeId: config.nodeId, metadataCache, replicaManager, logManager, clock, logger,
       controller: undefined as unknown as Controller,
       apiVersions: () => dispatcher.versions,
+      fetchSessions: new FetchSessionCache(),
     };
     services.controller = new Controller(store, image, {
       nodeId: config.nodeId,

@@ -10,8 +10,10 @@
  * Long poll: when fewer than `minBytes` are available and `maxWaitMs` > 0, the request waits in
  * the fetch purgatory until appends to its partitions bring enough bytes or the wait ends.
  *
- * v7+ fetch sessions (KIP-227): this broker creates no sessions — it answers session id 0, which
- * tells the client to keep sending full fetch requests, a behaviour KIP-227 allows.
+ * v7+ incremental fetch sessions (KIP-227): epoch 0 opens a session (full request and answer);
+ * later requests name only changed partitions (plus forgotten ones) and get only partitions with
+ * news; epoch -1 is a session-less full fetch. An unknown session answers
+ * FETCH_SESSION_ID_NOT_FOUND, a wrong epoch INVALID_FETCH_SESSION_EPOCH (top-level error code).
  * v9+ checks currentLeaderEpoch (KIP-320); v12+ lastFetchedEpoch is accepted (replication uses it);
  * v13+ names topics by id (KIP-516), an unknown id answering UNKNOWN_TOPIC_ID.
  */
@@ -21,6 +23,7 @@ import {
   defaultFetchResponse, defaultFetchResponsePartitionData,
 } from '../../protocol/generated/index.js';
 import type { DelayedOperation } from '../delayed/delayed-operation-purgatory.js';
+import { FINAL_EPOCH, type FetchSession, INITIAL_EPOCH, NO_SESSION_ID, type SessionPartition } from '../fetch-session-cache.js';
 import { ISOLATION_READ_COMMITTED, type Partition, partitionKey } from '../replica-manager.js';
 import { defineHandler, type RequestContext } from '../api-handler.js';
 
@@ -40,20 +43,83 @@ interface TopicPlan {
   readonly partitions: readonly PartitionPlan[];
 }
 
-function planTopics(ctx: RequestContext, request: FetchRequest): TopicPlan[] {
+function resolveTopic(ctx: RequestContext, name: string, topicId: string): { name: string; topicId: string; known: boolean } {
   const cache = ctx.broker.metadataCache;
+  const record = ctx.apiVersion >= TOPIC_IDS_FROM_VERSION ? cache.topicById(topicId) : cache.topic(name);
+  return { name: record?.name ?? name, topicId: record?.topicId ?? topicId, known: record !== undefined };
+}
+
+function planTopics(ctx: RequestContext, request: FetchRequest): TopicPlan[] {
   return request.topics.map((t) => {
-    const byId = ctx.apiVersion >= TOPIC_IDS_FROM_VERSION;
-    const record = byId ? cache.topicById(t.topicId) : cache.topic(t.topic);
+    const resolved = resolveTopic(ctx, t.topic, t.topicId);
     return {
-      topic: record?.name ?? t.topic,
-      topicId: record?.topicId ?? t.topicId,
-      known: record !== undefined,
+      topic: resolved.name,
+      topicId: resolved.topicId,
+      known: resolved.known,
       partitions: t.partitions.map((p) => ({
         partitionIndex: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch,
       })),
     };
   });
+}
+
+/** Applies an incremental request to its session: changed partitions updated, forgotten ones removed. */
+function updateSession(ctx: RequestContext, session: FetchSession, request: FetchRequest): void {
+  for (const t of request.topics) {
+    const resolved = resolveTopic(ctx, t.topic, t.topicId);
+    for (const p of t.partitions) {
+      const key = partitionKey(resolved.name, p.partition);
+      const cached = session.partitions.get(key);
+      if (cached) {
+        cached.fetchOffset = p.fetchOffset;
+        cached.maxBytes = p.partitionMaxBytes;
+        cached.currentLeaderEpoch = p.currentLeaderEpoch;
+      } else {
+        session.partitions.set(key, newSessionPartition(resolved.name, resolved.topicId, p.partition, p.fetchOffset, p.partitionMaxBytes, p.currentLeaderEpoch));
+      }
+    }
+  }
+  for (const f of request.forgottenTopicsData) {
+    const resolved = resolveTopic(ctx, f.topic, f.topicId);
+    for (const partition of f.partitions) session.partitions.delete(partitionKey(resolved.name, partition));
+  }
+}
+
+function newSessionPartition(topic: string, topicId: string, partition: number, fetchOffset: number, maxBytes: number, currentLeaderEpoch: number): SessionPartition {
+  return { topic, topicId, partition, fetchOffset, maxBytes, currentLeaderEpoch, sentHighWatermark: -1, sentLogStartOffset: -1, sentLastStableOffset: -1 };
+}
+
+/** The session's partitions as a fetch plan, grouped by topic in session order. */
+function planFromSession(ctx: RequestContext, session: FetchSession): TopicPlan[] {
+  const plans: { topic: string; topicId: string; known: boolean; partitions: PartitionPlan[] }[] = [];
+  for (const p of session.partitions.values()) {
+    let plan = plans[plans.length - 1];
+    if (!plan || plan.topic !== p.topic) {
+      const known = ctx.broker.metadataCache.topic(p.topic)?.topicId === p.topicId || (ctx.apiVersion < TOPIC_IDS_FROM_VERSION && ctx.broker.metadataCache.topic(p.topic) !== undefined);
+      plan = { topic: p.topic, topicId: p.topicId, known, partitions: [] };
+      plans.push(plan);
+    }
+    plan.partitions.push({ partitionIndex: p.partition, fetchOffset: p.fetchOffset, maxBytes: p.maxBytes, currentLeaderEpoch: p.currentLeaderEpoch });
+  }
+  return plans;
+}
+
+/** Records what was sent; keeps in an incremental answer only partitions with something new. */
+function filterForSession(session: FetchSession, responses: FetchResponseFetchableTopicResponse[], incremental: boolean): FetchResponseFetchableTopicResponse[] {
+  const out: FetchResponseFetchableTopicResponse[] = [];
+  for (const topic of responses) {
+    const kept = topic.partitions.filter((data) => {
+      const cached = session.partitions.get(partitionKey(topic.topic, data.partitionIndex));
+      if (!cached) return true;
+      const changed = data.highWatermark !== cached.sentHighWatermark || data.logStartOffset !== cached.sentLogStartOffset || data.lastStableOffset !== cached.sentLastStableOffset;
+      cached.sentHighWatermark = data.highWatermark;
+      cached.sentLogStartOffset = data.logStartOffset;
+      cached.sentLastStableOffset = data.lastStableOffset;
+      return !incremental || changed || data.errorCode !== ErrorCode.NONE || (data.records !== null && data.records.length > 0);
+    });
+    if (kept.length > 0) out.push({ ...topic, partitions: kept });
+  }
+  return out;
 }
 
 function errorData(partitionIndex: number, code: number): FetchResponsePartitionData {
@@ -144,22 +210,67 @@ class DelayedFetch implements DelayedOperation {
   }
 }
 
+interface FetchPlan {
+  readonly plans: TopicPlan[];
+  readonly session: FetchSession | null;
+  readonly incremental: boolean;
+}
+
+/** Works out what to read from the session fields (KIP-227), or the top-level error to answer. */
+function planFetch(ctx: RequestContext, request: FetchRequest): FetchPlan | number {
+  const sessions = ctx.broker.fetchSessions;
+  const now = ctx.broker.clock();
+  if (ctx.apiVersion < 7) return { plans: planTopics(ctx, request), session: null, incremental: false };
+  if (request.sessionEpoch === FINAL_EPOCH) {
+    if (request.sessionId !== NO_SESSION_ID) sessions.remove(request.sessionId);
+    return { plans: planTopics(ctx, request), session: null, incremental: false };
+  }
+  if (request.sessionEpoch === INITIAL_EPOCH) {
+    if (request.sessionId !== NO_SESSION_ID) sessions.remove(request.sessionId);
+    const plans = planTopics(ctx, request);
+    const session = sessions.create(now);
+    if (session) {
+      for (const t of plans) {
+        for (const p of t.partitions) {
+          session.partitions.set(partitionKey(t.topic, p.partitionIndex), newSessionPartition(t.topic, t.topicId, p.partitionIndex, p.fetchOffset, p.maxBytes, p.currentLeaderEpoch));
+        }
+      }
+    }
+    return { plans, session, incremental: false };
+  }
+  const session = sessions.get(request.sessionId, now);
+  if (!session) return ErrorCode.FETCH_SESSION_ID_NOT_FOUND;
+  if (request.sessionEpoch !== session.nextEpoch) {
+    sessions.remove(session.id);
+    return ErrorCode.INVALID_FETCH_SESSION_EPOCH;
+  }
+  session.nextEpoch = session.nextEpoch >= 0x7fffffff ? 1 : session.nextEpoch + 1;
+  updateSession(ctx, session, request);
+  return { plans: planFromSession(ctx, session), session, incremental: true };
+}
+
+function respond(plan: FetchPlan, result: ReadResult): FetchResponse {
+  if (!plan.session) return { ...defaultFetchResponse(), responses: result.responses };
+  return { ...defaultFetchResponse(), sessionId: plan.session.id, responses: filterForSession(plan.session, result.responses, plan.incremental) };
+}
+
 export const fetchHandler = defineHandler<FetchRequest, FetchResponse>({
   apiKey: 1,
   minVersion: 4,
   maxVersion: 17,
   async handle(ctx, request) {
-    const plans = planTopics(ctx, request);
+    const plan = planFetch(ctx, request);
+    if (typeof plan === 'number') return { ...defaultFetchResponse(), errorCode: plan, sessionId: NO_SESSION_ID };
+    const plans = plan.plans;
     const first = await readAll(ctx, plans, request);
     const minBytes = Math.max(1, request.minBytes);
     if (first.hasError || first.bytes >= minBytes || request.maxWaitMs <= 0 || plans.length === 0) {
-      return { ...defaultFetchResponse(), responses: first.responses };
+      return respond(plan, first);
     }
     const keys = plans.filter((p) => p.known).flatMap((p) => p.partitions.map((x) => partitionKey(p.topic, x.partitionIndex)));
     await new Promise<void>((resolve) => {
       ctx.broker.replicaManager.fetchPurgatory.add(new DelayedFetch(keys, ctx.broker.clock() + request.maxWaitMs, first.bytes, minBytes, resolve));
     });
-    const second = await readAll(ctx, plans, request);
-    return { ...defaultFetchResponse(), responses: second.responses };
+    return respond(plan, await readAll(ctx, plans, request));
   },
 });
