@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-file.js';
+import { storageError } from './log-segment.js';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 
@@ -45,6 +46,9 @@ export class LeaderEpochCache {
     if (epoch < 0) return;
     const latest = this.entries[this.entries.length - 1];
     if (latest && (epoch <= latest.epoch || startOffset < latest.startOffset)) return;
+    // An epoch starting where the latest one starts replaces it: that one holds no records (the
+    // log start offset moved onto the log end), and start offsets must strictly ascend.
+    if (latest && latest.startOffset === startOffset) this.entries.pop();
     this.entries.push({ epoch, startOffset });
     this.flush();
   }
@@ -90,7 +94,12 @@ export class LeaderEpochCache {
     this.flush();
   }
 
+  /** Throws KAFKA_STORAGE_ERROR if the file cannot be written, so the log's directory goes offline. */
   private flush(): void {
-    writeCheckpoint(this.path, this.entries.map((e) => [e.epoch, e.startOffset]));
+    try {
+      writeCheckpoint(this.path, this.entries.map((e) => [e.epoch, e.startOffset]));
+    } catch (err) {
+      throw storageError(`cannot write ${this.path}`, err);
+    }
   }
 }

@@ -8,13 +8,16 @@
  * indexes rebuilt, and the log truncated at the first invalid byte; segments after a truncation
  * are deleted, since nothing past a corruption may be served as valid.
  *
- * Leftovers of interrupted operations are removed: `.tmp` (checkpoint writes), `.deleted`
- * (segments awaiting deletion) and `.cleaned` (an unfinished compaction pass).
+ * A compaction swap a crash interrupted is finished or rolled back first (`.swap` files are
+ * installed, `.cleaned` ones dropped; see cleaned-segment.ts). Then leftovers of interrupted
+ * operations are removed: `.tmp` (checkpoint writes), `.deleted` (segments awaiting deletion) and
+ * `.cleaned` (an unfinished compaction pass).
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ZERO_UUID } from '../protocol/primitives/index.js';
 import { writeFileAtomically } from './checkpoint-file.js';
+import { recoverInterruptedSwaps } from './cleaned-segment.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import type { LogConfig } from './log-config.js';
 import { type BatchVisitor, DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, LogSegment, TIME_INDEX_SUFFIX } from './log-segment.js';
@@ -84,6 +87,7 @@ export function readOrWriteTopicId(dir: string, topicId: string): string {
 
 export function loadPartitionLog(options: LoadPartitionOptions): LoadResult {
   const { dir, config, context } = options;
+  recoverInterruptedSwaps(dir);
   removeLeftovers(dir);
   const topicId = readOrWriteTopicId(dir, options.topicId);
   const bases = segmentBaseOffsets(dir);
@@ -95,14 +99,27 @@ export function loadPartitionLog(options: LoadPartitionOptions): LoadResult {
   }
   let truncatedBytes = 0;
   let recoveredSegments = 0;
+  const leaderEpochCache = new LeaderEpochCache(dir);
+  // A kill between writing a batch and checkpointing the new epoch it starts leaves the cache
+  // without that epoch; like Kafka's LogSegment.recover, recovery learns epochs from the batches.
+  const onRecoveredBatch: BatchVisitor = (header) => {
+    leaderEpochCache.assign(header.partitionLeaderEpoch, header.baseOffset);
+    options.onRecoveredBatch?.(header);
+  };
   if (options.hadCleanShutdown) {
-    segments[segments.length - 1]!.loadTail();
+    const active = segments[segments.length - 1]!;
+    // The marker vouches for whole batches; a tail that is not (the file damaged after the
+    // shutdown) is recovered as after a crash, so nothing is appended after a partial batch.
+    if (!active.loadTail()) {
+      truncatedBytes += active.recover(Number.MAX_SAFE_INTEGER, onRecoveredBatch);
+      recoveredSegments++;
+    }
   } else {
     let first = 0;
     for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= options.recoveryPoint) first = i;
     for (let i = first; i < segments.length; i++) {
       const next = segments[i + 1];
-      const truncated = segments[i]!.recover(next ? next.baseOffset : Number.MAX_SAFE_INTEGER, options.onRecoveredBatch);
+      const truncated = segments[i]!.recover(next ? next.baseOffset : Number.MAX_SAFE_INTEGER, onRecoveredBatch);
       recoveredSegments++;
       truncatedBytes += truncated;
       if (truncated > 0) {
@@ -116,12 +133,12 @@ export function loadPartitionLog(options: LoadPartitionOptions): LoadResult {
       if (active.baseOffset < options.recoveryPoint && active.lastOffset < active.baseOffset) active.loadTail();
     }
   }
-  const leaderEpochCache = new LeaderEpochCache(dir);
   const log = new PartitionLog(
     dir, options.topic, options.partition, topicId, config, segments,
     options.logStartOffset, options.hadCleanShutdown ? Number.MAX_SAFE_INTEGER : options.recoveryPoint, leaderEpochCache, context,
   );
-  if (!options.hadCleanShutdown) log.recoveryPoint = log.logEndOffset;
+  // After a crash the recovery point stays where it was checkpointed: recovery read the tail from
+  // the page cache, which an OS crash could still lose, so only a flush may move it (as in Kafka).
   leaderEpochCache.truncateFromEnd(log.logEndOffset);
   leaderEpochCache.truncateFromStart(log.logStartOffset);
   return { log, truncatedBytes, recoveredSegments };

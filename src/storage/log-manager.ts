@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import type { KafkaError } from '../protocol/error-codes.js';
 import { readOffsetCheckpoint, writeCheckpoint, writeFileAtomically } from './checkpoint-file.js';
 import { FileHandleCache } from './file-handle-cache.js';
+import { LogCleaner, type LogCleanerOptions, type LogCleaningResult } from './log-cleaner.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig } from './log-config.js';
 import { loadPartitionLog } from './log-loader.js';
 import type { LogSegment } from './log-segment.js';
@@ -51,6 +52,8 @@ export interface LogManagerOptions {
   /** Bound on open segment files across all logs. */
   readonly maxOpenFiles?: number;
   readonly logger?: StorageLogger;
+  /** Log compaction settings. */
+  readonly cleaner?: LogCleanerOptions;
 }
 
 interface PendingDeletion {
@@ -100,6 +103,8 @@ export class LogManager {
   private readonly pendingDeletions: PendingDeletion[] = [];
   private readonly context: PartitionLogContext;
   private closed = false;
+  /** Compacts logs whose cleanup.policy includes `compact`. */
+  readonly cleaner: LogCleaner;
   private lastCheckpointMs = 0;
 
   private constructor(options: LogManagerOptions) {
@@ -115,6 +120,13 @@ export class LogManager {
       clock: this.clock,
       onStorageError: (dir, error) => this.onStorageError(dir, error),
     };
+    this.cleaner = new LogCleaner({
+      logs: () => this.logs.values(),
+      isOpen: (log) => this.logs.get(log.name) === log,
+      context: this.context,
+      logger: this.logger,
+      scheduleDeletion: (paths, dueMs) => this.pendingDeletions.push({ dueMs, paths }),
+    }, options.cleaner);
   }
 
   /** Locks every directory and loads every partition in it (recovering after a crash). */
@@ -236,6 +248,7 @@ export class LogManager {
   /**
    * Periodic work: retention, `flush.ms` flushes and removal of segments whose
    * `file.delete.delay.ms` has passed. The broker calls it on a timer; tests call it directly.
+   * It also starts a compaction pass without waiting for it (see runCleaner).
    */
   async runMaintenance(now = this.clock()): Promise<void> {
     for (const log of this.logs.values()) {
@@ -248,6 +261,7 @@ export class LogManager {
         this.logger.warn({ partition: log.name, err: (err as Error).message }, 'log maintenance failed');
       }
     }
+    void this.cleaner.run(now);
     await this.deleteDueFiles(now);
     if (now - this.lastCheckpointMs >= CHECKPOINT_INTERVAL_MS) {
       this.lastCheckpointMs = now;
@@ -257,6 +271,14 @@ export class LogManager {
         this.logger.warn({ err: (err as Error).message }, 'writing offset checkpoints failed; recovery after a crash will re-scan more');
       }
     }
+  }
+
+  /**
+   * One compaction pass over every log that needs it; resolves when it is done (a call during a
+   * pass returns that pass). Failures are logged and mark the log uncleanable, never thrown.
+   */
+  runCleaner(now = this.clock()): Promise<LogCleaningResult[]> {
+    return this.cleaner.run(now);
   }
 
   private scheduleDeletion(log: PartitionLog, segments: readonly LogSegment[], now: number): void {
@@ -289,6 +311,7 @@ export class LogManager {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.cleaner.shutdown();
     for (const log of this.logs.values()) {
       if (log.offline) continue;
       try {

@@ -61,21 +61,26 @@ export function storageError(what: string, err: unknown): KafkaError {
 }
 
 export class LogSegment {
-  readonly logPath: string;
-  readonly indexPath: string;
-  readonly timeIndexPath: string;
+  /** The paths change once, when markDeleted renames the files, so reads in flight still find them. */
+  logPath: string;
+  indexPath: string;
+  timeIndexPath: string;
   size: number;
   private lastOffsetKnown: number;
   private maxTimestampKnown = -1;
   private offsetOfMaxTimestampKnown: number;
   /** False for a segment opened after a clean shutdown until its tail is first needed. */
   private tailLoaded = true;
+  /** Set once its files are deleted or renamed `.deleted`: its indexes are never written again. */
+  private isDeleted = false;
   /** Milliseconds at which the segment was created here; `segment.ms` rolls count from it. */
   readonly createdMs: number;
   private offsetIndexLoaded: OffsetIndex | null = null;
   private timeIndexLoaded: TimeIndex | null = null;
   private bytesSinceLastIndexEntry = 0;
   private readonly cursor = new RecordBatchCursor();
+  /** For FileHandleCache.acquireAsync, which reads the path when its wait ends. */
+  private readonly currentLogPath = (): string => this.logPath;
 
   private constructor(
     readonly dir: string,
@@ -116,7 +121,7 @@ export class LogSegment {
     segment.offsetIndexLoaded = new OffsetIndex(baseOffset, settings.segmentIndexBytes);
     segment.timeIndexLoaded = new TimeIndex(baseOffset, settings.segmentIndexBytes);
     try {
-      const fd = handles.acquire(segment.logPath);
+      const fd = handles.acquire(segment.logPath, true);
       try {
         ftruncateSync(fd, 0);
       } finally {
@@ -146,8 +151,10 @@ export class LogSegment {
   get offsetIndex(): OffsetIndex {
     if (!this.offsetIndexLoaded) {
       const index = new OffsetIndex(this.baseOffset, this.settings.segmentIndexBytes);
-      if (existsSync(this.indexPath)) index.loadFrom(this.indexPath);
-      if (!index.isSane(this.size)) {
+      const present = existsSync(this.indexPath);
+      if (present) index.loadFrom(this.indexPath);
+      // Index files are written with the segment, so a segment with data and no index lost it.
+      if ((!present && this.size > 0) || !index.isSane(this.size)) {
         this.rebuildIndexes();
         return this.offsetIndexLoaded!;
       }
@@ -158,9 +165,16 @@ export class LogSegment {
 
   get timeIndex(): TimeIndex {
     if (!this.timeIndexLoaded) {
+      // Loading the offset index first may rebuild both.
+      const offsetEntries = this.offsetIndex.entryCount;
+      if (this.timeIndexLoaded) return this.timeIndexLoaded;
       const index = new TimeIndex(this.baseOffset, this.settings.segmentIndexBytes);
-      if (existsSync(this.timeIndexPath)) index.loadFrom(this.timeIndexPath);
-      if (!index.isSane()) {
+      const present = existsSync(this.timeIndexPath);
+      if (present) index.loadFrom(this.timeIndexPath);
+      // Every offset index entry is added with a time index entry, so a time index missing or
+      // empty beside them was lost, and the segment's largest timestamp (retention, ListOffsets)
+      // would come from its tail alone.
+      if ((!present && this.size > 0) || (index.entryCount === 0 && offsetEntries > 0) || !index.isSane()) {
         this.rebuildIndexes();
         return this.timeIndexLoaded!;
       }
@@ -222,7 +236,8 @@ export class LogSegment {
 
   private async readAt(position: number, length: number): Promise<Buffer> {
     const buf = Buffer.allocUnsafe(length);
-    const fd = this.handles.acquire(this.logPath);
+    const fd = this.handles.isFullyHeld ? await this.handles.acquireAsync(this.currentLogPath) : this.handles.acquire(this.logPath);
+    const path = this.logPath;
     try {
       let done = 0;
       while (done < length) {
@@ -232,9 +247,9 @@ export class LogSegment {
       }
       return done === length ? buf : buf.subarray(0, done);
     } catch (err) {
-      throw storageError(`read of ${this.logPath} failed`, err);
+      throw storageError(`read of ${path} failed`, err);
     } finally {
-      this.handles.release(this.logPath);
+      this.handles.release(path, fd);
     }
   }
 
@@ -245,8 +260,28 @@ export class LogSegment {
    * empty `records` when something is there but the limits let nothing through.
    */
   async read(startOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): Promise<SegmentReadResult | null> {
+    try {
+      return await this.readBatches(startOffset, maxBytes, maxOffset, minOneBatch);
+    } finally {
+      // The reusable cursor must not keep the last read buffer alive while the segment sits idle.
+      this.cursor.clear();
+    }
+  }
+
+  private async readBatches(startOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): Promise<SegmentReadResult | null> {
     const size = this.size;
-    let position = this.offsetIndex.lookup(startOffset).position;
+    const entry = this.offsetIndex.lookup(startOffset);
+    let position = entry.position;
+    if (entry.position > 0 && entry.offset < startOffset) {
+      // A real entry (none sits at position 0) says the batches appended at its position end at
+      // entry.offset, before the wanted offset: step over the first of them by its length prefix
+      // rather than reading (and discarding) it, which for large batches doubles a fetch's I/O.
+      const prefix = await this.readAt(position, LOG_OVERHEAD);
+      if (prefix.length === LOG_OVERHEAD) {
+        const next = position + LOG_OVERHEAD + prefix.readInt32BE(BATCH_LENGTH_POSITION);
+        if (next > position && next <= size) position = next;
+      }
+    }
     let length = Math.min(size - position, maxBytes + READ_SLACK_BYTES);
     while (position < size) {
       const buf = await this.readAt(position, length);
@@ -336,11 +371,16 @@ export class LogSegment {
       return position;
     } finally {
       this.handles.release(this.logPath);
+      this.cursor.clear();
     }
   }
 
-  /** After a clean start: finds the last offset and the tail's max timestamp from the last index entry. */
-  loadTail(): void {
+  /**
+   * After a clean start: finds the last offset and the tail's max timestamp from the last index
+   * entry. Returns false when the bytes from there on are not whole, well-framed batches (damage
+   * after the shutdown), which the clean-shutdown marker cannot vouch for.
+   */
+  loadTail(): boolean {
     this.tailLoaded = true;
     const entry = this.offsetIndex.lookup(Number.MAX_SAFE_INTEGER);
     const last = this.timeIndex.lastEntry;
@@ -348,15 +388,25 @@ export class LogSegment {
       this.maxTimestampKnown = last.timestamp;
       this.offsetOfMaxTimestampKnown = last.offset;
     }
-    this.scanHeaders(entry.position, (header) => {
-      this.lastOffsetKnown = header.lastOffset;
-      if (header.maxTimestamp > this.maxTimestampKnown) {
-        this.maxTimestampKnown = header.maxTimestamp;
-        this.offsetOfMaxTimestampKnown = header.lastOffset;
-      }
-      return true;
-    });
+    let end: number;
+    try {
+      end = this.scanHeaders(entry.position, (header) => {
+        this.lastOffsetKnown = header.lastOffset;
+        if (header.maxTimestamp > this.maxTimestampKnown) {
+          this.maxTimestampKnown = header.maxTimestamp;
+          this.offsetOfMaxTimestampKnown = header.lastOffset;
+        }
+        return true;
+      });
+    } catch (err) {
+      if (!(err instanceof ProtocolError)) throw err;
+      end = -1;
+    }
     this.bytesSinceLastIndexEntry = this.size - entry.position;
+    // Time index entries name offsets of records in the segment; one past its last record means
+    // a damaged file, whose timestamps would mislead retention and ListOffsets.
+    if (end === this.size && this.timeIndex.entryCount > 0 && last.offset > this.lastOffsetKnown) this.rebuildIndexes();
+    return end === this.size;
   }
 
   /**
@@ -479,8 +529,22 @@ export class LogSegment {
     this.scanHeaders(position, (header) => visit(header));
   }
 
+  /**
+   * Synchronous walk of the batch headers from the one holding `offset` to the segment's end,
+   * without CRC checks (producer state rebuilds from it; recovery has checked the bytes).
+   */
+  visitBatchesFrom(offset: number, visit: BatchVisitor): void {
+    this.scanHeaders(this.offsetIndex.lookup(offset).position, (header) => {
+      if (header.lastOffset >= offset) visit(header);
+      return true;
+    });
+  }
+
   /** Writes both indexes to their files (flush, roll and close call this). */
   writeIndexes(): void {
+    // A flush that awaited its fsync across the deletion would otherwise recreate the index files,
+    // over those of a new segment with the same base offset (a log truncated to empty restarts there).
+    if (this.isDeleted) return;
     try {
       this.offsetIndex.writeTo(this.indexPath);
       this.timeIndex.writeTo(this.timeIndexPath);
@@ -496,19 +560,25 @@ export class LogSegment {
   }
 
   async flush(): Promise<void> {
-    const fd = this.handles.acquire(this.logPath);
+    const fd = this.handles.isFullyHeld ? await this.handles.acquireAsync(this.currentLogPath) : this.handles.acquire(this.logPath);
+    const path = this.logPath;
     try {
       await fdatasyncAsync(fd);
     } catch (err) {
-      throw storageError(`fsync of ${this.logPath} failed`, err);
+      throw storageError(`fsync of ${path} failed`, err);
     } finally {
-      this.handles.release(this.logPath);
+      this.handles.release(path, fd);
     }
     this.writeIndexes();
   }
 
-  /** Renames the files to `.deleted` (they are removed later, after file.delete.delay.ms). */
+  /**
+   * Renames the files to `.deleted` (they are removed later, after file.delete.delay.ms) and
+   * follows them, so a read in flight finishes on this segment's bytes even when a compacted
+   * segment takes the old name meanwhile.
+   */
   markDeleted(): string[] {
+    this.isDeleted = true;
     this.handles.forget(this.logPath);
     const renamed: string[] = [];
     for (const path of [this.logPath, this.indexPath, this.timeIndexPath]) {
@@ -516,10 +586,16 @@ export class LogSegment {
       renameSync(path, path + DELETED_SUFFIX);
       renamed.push(path + DELETED_SUFFIX);
     }
+    this.logPath += DELETED_SUFFIX;
+    this.indexPath += DELETED_SUFFIX;
+    this.timeIndexPath += DELETED_SUFFIX;
+    // A descriptor cached for an earlier file of the same `.deleted` name must not serve this one.
+    this.handles.forget(this.logPath);
     return renamed;
   }
 
   deleteNow(): void {
+    this.isDeleted = true;
     this.handles.forget(this.logPath);
     for (const path of [this.logPath, this.indexPath, this.timeIndexPath]) rmSync(path, { force: true });
   }

@@ -82,6 +82,8 @@ export class PartitionLog {
   offline = false;
   private unflushedMessages = 0;
   private lastFlushMs: number;
+  /** Counts truncations, so a flush that awaited across one knows what it fsynced is gone. */
+  private truncations = 0;
   private readonly cursor = new RecordBatchCursor();
 
   constructor(
@@ -139,6 +141,15 @@ export class PartitionLog {
    * each batch is stamped with `leaderEpoch`; from replication they must continue the log.
    */
   append(records: Buffer, leaderEpoch: number, origin = APPEND_FROM_CLIENT): LogAppendInfo {
+    try {
+      return this.appendBatches(records, leaderEpoch, origin);
+    } finally {
+      // The reusable cursor must not keep the request's bytes alive until the next append.
+      this.cursor.clear();
+    }
+  }
+
+  private appendBatches(records: Buffer, leaderEpoch: number, origin: number): LogAppendInfo {
     this.ensureOnline();
     const now = this.context.clock();
     const stampTime = origin === APPEND_FROM_CLIENT && this.config.messageTimestampType === TIMESTAMP_TYPE_LOG_APPEND_TIME;
@@ -195,7 +206,12 @@ export class PartitionLog {
       this.failed(err);
     }
     this.logEndOffset = nextOffset;
-    this.afterAppend(records, origin === APPEND_FROM_CLIENT ? leaderEpoch : -1, firstOffset);
+    try {
+      this.afterAppend(records, origin === APPEND_FROM_CLIENT ? leaderEpoch : -1, firstOffset);
+    } catch (err) {
+      // The bytes are in the log but the leader-epoch-checkpoint could not be written.
+      this.failed(err);
+    }
     this.unflushedMessages += messageCount;
     if (this.unflushedMessages >= this.config.flushMessages) void this.flushQuietly();
     return {
@@ -268,6 +284,16 @@ export class PartitionLog {
     return empty;
   }
 
+  /**
+   * Visits, synchronously and without CRC checks, the header of every batch from the one holding
+   * `fromOffset` to the log end, in order (producer state rebuilds from it at start-up).
+   */
+  visitBatches(fromOffset: number, visit: (header: RecordBatchHeader) => void): void {
+    this.ensureOnline();
+    const segments = this.segments;
+    for (let i = this.segmentIndexFor(fromOffset); i < segments.length; i++) segments[i]!.visitBatchesFrom(fromOffset, visit);
+  }
+
   /** Index of the last segment whose base offset is <= offset (0 if none). */
   private segmentIndexFor(offset: number): number {
     let lo = 0;
@@ -312,13 +338,42 @@ export class PartitionLog {
   async offsetOfMaxTimestamp(): Promise<TimestampAndOffset | null> {
     this.ensureOnline();
     let best: LogSegment | null = null;
+    let max = -1;
     for (const segment of this.segments) {
       if (segment.isEmpty || segment.lastOffset < this.logStartOffset) continue;
-      if (best === null || segment.largestTimestamp > best.largestTimestamp) best = segment;
+      const largest = await this.largestVisibleTimestamp(segment);
+      if (best === null || largest > max) {
+        best = segment;
+        max = largest;
+      }
     }
     if (best === null || best.maxTimestampSoFar < 0) return best === null ? null : this.offsetForTimestamp(best.largestTimestamp);
-    const max = best.maxTimestampSoFar;
     return this.firstRecordAtOrAfter(Math.max(best.baseOffset, this.logStartOffset), (t) => t === max);
+  }
+
+  /**
+   * A segment's largest timestamp among its records at or after logStartOffset. Only the segment
+   * holding logStartOffset can also hold records below it (DeleteRecords), and its largest
+   * timestamp may be theirs, which no visible record matches: for it the batch headers from
+   * logStartOffset on are read, and the one batch straddling logStartOffset is decoded.
+   */
+  private async largestVisibleTimestamp(segment: LogSegment): Promise<number> {
+    const start = this.logStartOffset;
+    if (segment.baseOffset >= start) return segment.largestTimestamp;
+    let largest = -1;
+    let straddles = false;
+    segment.findBatchByTimestamp(Number.MIN_SAFE_INTEGER, start, (header) => {
+      if (header.baseOffset >= start) largest = Math.max(largest, header.maxTimestamp);
+      else if (header.lastOffset >= start) straddles = true;
+      return true;
+    });
+    if (straddles) {
+      const data = await this.read(start, 1, this.logEndOffset, true);
+      for (const record of decodeRecordBatch(data.records, 0, { verifyCrc: false }).records) {
+        if (record.offset >= start) largest = Math.max(largest, record.timestamp);
+      }
+    }
+    return largest;
   }
 
   private async firstRecordAtOrAfter(offset: number, matches: (timestamp: number) => boolean): Promise<TimestampAndOffset | null> {
@@ -339,7 +394,8 @@ export class PartitionLog {
 
   /**
    * Truncates the log so it ends before `offset` (replication after a leader change). Whole
-   * batches go: the new logEndOffset is `offset`, or the base of a batch that straddled it.
+   * batches go: the new logEndOffset is where the kept records end (`offset`, or the base of a
+   * batch that straddled it), but never below logStartOffset.
    */
   truncateTo(offset: number): void {
     this.ensureOnline();
@@ -349,13 +405,21 @@ export class PartitionLog {
       return;
     }
     try {
-      let newEnd = offset;
       while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
         this.segments.pop()!.deleteNow();
       }
-      const cutBase = this.activeSegment.truncateTo(offset);
-      if (cutBase !== null) newEnd = Math.min(newEnd, cutBase);
-      if (this.activeSegment.baseOffset > newEnd) newEnd = this.activeSegment.baseOffset;
+      const active = this.activeSegment;
+      active.truncateTo(offset);
+      // The end a restart would find: after the last kept record, or the empty segment's base.
+      // `offset` itself could lie in a gap compaction left (replicated from a compacted leader),
+      // and a logEndOffset there would not survive a restart.
+      const newEnd = active.lastOffset >= active.baseOffset ? active.lastOffset + 1 : active.baseOffset;
+      if (newEnd < this.logStartOffset) {
+        // The cut batch began below logStartOffset (DeleteRecords inside it): nothing visible is
+        // left, and logEndOffset must not fall below logStartOffset, so start over empty there.
+        this.truncateFullyAndStartAt(this.logStartOffset);
+        return;
+      }
       this.afterTruncate(newEnd);
     } catch (err) {
       this.failed(err);
@@ -377,6 +441,7 @@ export class PartitionLog {
   }
 
   private afterTruncate(newEnd: number): void {
+    this.truncations++;
     this.logEndOffset = newEnd;
     this.highWatermark = Math.min(this.highWatermark, newEnd);
     this.recoveryPoint = Math.min(this.recoveryPoint, newEnd);
@@ -385,8 +450,9 @@ export class PartitionLog {
   }
 
   /**
-   * DeleteRecords: moves logStartOffset forward to `offset` (at most the high watermark) and
-   * deletes the segments wholly below it. Returns the new logStartOffset.
+   * DeleteRecords: moves logStartOffset forward to `offset` (at most the high watermark). Returns
+   * the new logStartOffset. The segments wholly below it go at the next retention pass, which
+   * deletes their files too (Kafka's `deleteLogStartOffsetBreachedSegments`).
    */
   deleteRecordsBefore(offset: number): number {
     this.ensureOnline();
@@ -395,8 +461,11 @@ export class PartitionLog {
     }
     if (offset > this.logStartOffset) {
       this.logStartOffset = offset;
-      this.leaderEpochCache.truncateFromStart(offset);
-      this.deleteSegmentsFromFront((_segment, next) => next !== undefined && next.baseOffset <= this.logStartOffset);
+      try {
+        this.leaderEpochCache.truncateFromStart(offset);
+      } catch (err) {
+        this.failed(err);
+      }
     }
     return this.logStartOffset;
   }
@@ -426,12 +495,16 @@ export class PartitionLog {
     return removed;
   }
 
-  /** Removes segments from the front while `shouldDelete` says so; never the active segment. */
+  /**
+   * Removes segments from the front while `shouldDelete` says so; never the active segment, and
+   * never one holding offsets at or past the high watermark, so logStartOffset cannot pass it and
+   * records not yet replicated are never deleted (Kafka's `deletableSegments` has the same bound).
+   */
   private deleteSegmentsFromFront(shouldDelete: (segment: LogSegment, next: LogSegment | undefined) => boolean): LogSegment[] {
     const removed: LogSegment[] = [];
     while (this.segments.length > 1) {
       const segment = this.segments[0]!;
-      if (!shouldDelete(segment, this.segments[1])) break;
+      if (this.segments[1]!.baseOffset > this.highWatermark || !shouldDelete(segment, this.segments[1])) break;
       this.segments.shift();
       removed.push(segment);
     }
@@ -439,11 +512,28 @@ export class PartitionLog {
       const newStart = this.segments[0]!.baseOffset;
       if (newStart > this.logStartOffset) {
         this.logStartOffset = newStart;
-        this.leaderEpochCache.truncateFromStart(newStart);
+        try {
+          this.leaderEpochCache.truncateFromStart(newStart);
+        } catch (err) {
+          this.failed(err);
+        }
       }
       this.highWatermark = Math.max(this.highWatermark, this.logStartOffset);
     }
     return removed;
+  }
+
+  /**
+   * Log compaction: `replacement` takes the place of `replaced`, contiguous non-active segments,
+   * in one synchronous step. The array is replaced, not changed, so a read already walking the old
+   * one finishes on the old segments (their files stay until file.delete.delay.ms).
+   */
+  replaceSegments(replaced: readonly LogSegment[], replacement: LogSegment): void {
+    const at = this.segments.indexOf(replaced[0]!);
+    if (at < 0 || at + replaced.length >= this.segments.length || replaced.some((s, i) => this.segments[at + i] !== s)) {
+      throw new Error(`the segments to replace are not contiguous non-active segments of ${this.name}`);
+    }
+    this.segments = [...this.segments.slice(0, at), replacement, ...this.segments.slice(at + replaced.length)];
   }
 
   /** Advances the high watermark (replication); it never passes logEndOffset. */
@@ -464,19 +554,26 @@ export class PartitionLog {
     this.ensureOnline();
     if (upTo <= this.recoveryPoint) return;
     const target = Math.min(upTo, this.logEndOffset);
+    const truncations = this.truncations;
     this.unflushedMessages = 0;
     this.lastFlushMs = this.context.clock();
     try {
-      for (const segment of this.segments) {
+      // A copy: retention may shift the array while a segment's fsync is awaited.
+      for (const segment of [...this.segments]) {
         if (segment.baseOffset >= target) break;
-        const next = this.segments[this.segments.indexOf(segment) + 1];
+        const at = this.segments.indexOf(segment);
+        // Deleted meanwhile (truncation, retention): its file is gone and must not be reopened.
+        if (at < 0) continue;
+        const next = this.segments[at + 1];
         if (next && next.baseOffset <= this.recoveryPoint) continue;
         await segment.flush();
       }
     } catch (err) {
       this.failed(err);
     }
-    this.recoveryPoint = Math.max(this.recoveryPoint, target);
+    // A truncation while this flush awaited may have put unflushed records below `target`; the
+    // recovery point must then stay where the truncation left it.
+    if (this.truncations === truncations) this.recoveryPoint = Math.max(this.recoveryPoint, target);
   }
 
   private async flushQuietly(upTo?: number): Promise<void> {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeRecordBatches, encodeRecordBatch } from '../../src/protocol/record-batch/index.js';
 import { DEFAULT_LOG_CONFIG, type LogConfig, logConfigWith } from '../../src/storage/log-config.js';
-import { LogManager } from '../../src/storage/log-manager.js';
+import { LogManager, type LogManagerOptions } from '../../src/storage/log-manager.js';
 
 export class ManualClock {
   constructor(public nowMs = 1_700_000_000_000) {}
@@ -76,9 +76,14 @@ export function crashImage(t: TestContext, dir: string): string {
   return copy;
 }
 
-/** Opens a LogManager on `dir`, closed when the test ends (before its directories go). */
-export function openManager(t: TestContext, dir: string, clock: ManualClock, defaultConfig: LogConfig = DEFAULT_LOG_CONFIG): LogManager {
-  const manager = LogManager.open({ logDirs: [dir], clock: clock.now, defaultConfig });
+/**
+ * Opens a LogManager on `dir`, closed when the test ends (before its directories go); `options`
+ * adds to or overrides the manager's options (more log dirs, maxOpenFiles, a logger).
+ */
+export function openManager(
+  t: TestContext, dir: string, clock: ManualClock, defaultConfig: LogConfig = DEFAULT_LOG_CONFIG, options: Partial<LogManagerOptions> = {},
+): LogManager {
+  const manager = LogManager.open({ logDirs: [dir], clock: clock.now, defaultConfig, ...options });
   cleanupOf(t).managers.push(manager);
   return manager;
 }

@@ -45,6 +45,18 @@ export class RecordBatchCursor {
     return this;
   }
 
+  /**
+   * Drops the references to the last buffer walked. A long-lived cursor that kept them would
+   * hold a whole produce request or segment read in memory until its next use.
+   */
+  clear(): void {
+    this.buf = EMPTY;
+    this.position = 0;
+    this.end = 0;
+    this.header.buf = EMPTY;
+    this.header.offset = 0;
+  }
+
   /** Steps onto the next complete batch; false when none is left. */
   next(): boolean {
     const position = this.position;
