@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Controller } from '../cluster/controller.js';
+import type { ProducerIdManager } from '../coordinator/producer-id-manager.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { FetchSessionCache } from './fetch-session-cache.js';
@@ -25,6 +26,8 @@ export interface BrokerServices {
   readonly metadataCache: MetadataCache;
   readonly controller: Controller;
   readonly replicaManager: ReplicaManager;
+  /** Producer ids for InitProducerId. */
+  readonly producerIdManager: ProducerIdManager;
   readonly logManager: LogManager;
   readonly clock: () => number;
   readonly logger: Logger;

@@ -13,6 +13,7 @@ import { pino, type Logger } from 'pino';
 import { Controller } from '../cluster/controller.js';
 import { LocalMetadataStore } from '../cluster/local-metadata-store.js';
 import type { MetadataStore } from '../cluster/metadata-store.js';
+import { ProducerIdManager } from '../coordinator/producer-id-manager.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { BrokerServices } from './api-handler.js';
 import { type BrokerConfig, brokerConfigFrom } from './broker-config.js';
@@ -43,6 +44,8 @@ export interface BrokerHandle {
   readonly clusterId: string;
   readonly config: BrokerConfig;
   readonly services: BrokerServices;
+  /** Client connections open now (idle ones are closed after connections.max.idle.ms). */
+  readonly connectionCount: number;
   close(): Promise<void>;
 }
 
@@ -73,10 +76,11 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     const image = await store.load();
     const listener = config.listeners[0]!;
     const metadataCache = new MetadataCache(image.clusterId, config.nodeId);
-    const replicaManager = new ReplicaManager(logManager, config.nodeId, clock);
+    const replicaManager = new ReplicaManager(logManager, config.nodeId, clock, { producerIdExpirationMs: config.producerIdExpirationMs, logger });
     const dispatcher = new RequestDispatcher();
     const services: { -readonly [K in keyof BrokerServices]: BrokerServices[K] } = {
       config, nodeId: config.nodeId, metadataCache, replicaManager, logManager, clock, logger,
+      producerIdManager: new ProducerIdManager((count) => store.allocateProducerIds(count)),
       controller: undefined as unknown as Controller,
       apiVersions: () => dispatcher.versions,
       fetchSessions: new FetchSessionCache(),
@@ -105,6 +109,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
 
     const maintenance = setInterval(() => {
       logManager.runMaintenance().catch((err: unknown) => logger.error({ err }, 'log maintenance failed'));
+      replicaManager.maintainProducerState();
     }, Math.min(config.logRetentionCheckIntervalMs, 60_000));
     maintenance.unref();
 
@@ -120,11 +125,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
       clusterId: image.clusterId,
       config,
       services,
+      get connectionCount(): number {
+        return running.connectionCount;
+      },
       close(): Promise<void> {
         closing ??= (async () => {
           clearInterval(maintenance);
           replicaManager.shutdown();
           await running.close();
+          replicaManager.snapshotProducerState();
           await logManager.close();
           await store.close();
           logger.info({ dataDirs: logDirs }, 'samsa broker stopped cleanly');

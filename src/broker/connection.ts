@@ -19,10 +19,21 @@ import {
 import { ProtocolError, Reader, Writer } from '../protocol/primitives/index.js';
 import type { BrokerServices, RequestContext } from './api-handler.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import { advertisedApiVersions } from './handlers/api-versions.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
 const API_VERSIONS_KEY = 18;
 const MIN_HEADER_BYTES = 8;
+
+/**
+ * Response bytes not yet handed to the kernel: Node's queue plus libuv's (`writeQueueSize`, which
+ * shrinks with every partial write, where `writableLength` only drops once a whole corked write is
+ * done). Node's own socket timeouts read the same field to tell a slow writer from an idle one.
+ */
+function queuedOutputBytes(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { writeQueueSize?: number } | null })._handle;
+  return socket.writableLength + (handle?.writeQueueSize ?? 0);
+}
 
 export interface ConnectionOwner {
   readonly services: BrokerServices;
@@ -34,6 +45,8 @@ export interface ConnectionOwner {
 
 export class Connection {
   lastActiveMs: number;
+  /** queuedOutputBytes at the last idle check. */
+  private queuedAtLastCheck = 0;
   private readonly decoder: FrameDecoder;
   private readonly remote: string;
   private processing = false;
@@ -68,6 +81,21 @@ export class Connection {
     this.closed = true;
     this.owner.onClosed(this);
   };
+
+  /**
+   * Whether nothing moved either way since `cutoffMs`. Output draining to the client counts as
+   * activity, as in Kafka, whose idle clock runs on reads and writes: counting reads alone cut off a
+   * client still reading a response that takes longer than connections.max.idle.ms to drain. A
+   * client that stopped reading makes no progress and is still idle.
+   */
+  isIdleSince(cutoffMs: number): boolean {
+    const queued = queuedOutputBytes(this.socket);
+    if (queued !== this.queuedAtLastCheck) {
+      this.queuedAtLastCheck = queued;
+      this.lastActiveMs = this.owner.services.clock();
+    }
+    return this.lastActiveMs < cutoffMs;
+  }
 
   close(reason: string, level: 'warn' | 'debug' = 'warn'): void {
     if (this.closed) return;
@@ -174,7 +202,7 @@ export class Connection {
     const body = {
       ...defaultApiVersionsResponse(),
       errorCode: ErrorCode.UNSUPPORTED_VERSION,
-      apiKeys: this.owner.services.apiVersions().map((a) => ({ ...a })),
+      apiKeys: advertisedApiVersions(this.owner.services.apiVersions()),
     };
     const w = new Writer();
     ResponseHeader.write(w, { correlationId }, 0);

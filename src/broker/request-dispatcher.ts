@@ -5,11 +5,22 @@
  */
 import { API_BY_KEY, type ApiSpec } from '../protocol/generated/index.js';
 import type { ApiHandler, ApiVersionRange } from './api-handler.js';
+import { alterConfigsHandler } from './handlers/alter-configs.js';
 import { apiVersionsHandler } from './handlers/api-versions.js';
+import { createPartitionsHandler } from './handlers/create-partitions.js';
 import { createTopicsHandler } from './handlers/create-topics.js';
+import { deleteRecordsHandler } from './handlers/delete-records.js';
+import { deleteTopicsHandler } from './handlers/delete-topics.js';
+import { describeClusterHandler } from './handlers/describe-cluster.js';
+import { describeConfigsHandler } from './handlers/describe-configs.js';
+import { describeLogDirsHandler } from './handlers/describe-log-dirs.js';
+import { describeTopicPartitionsHandler } from './handlers/describe-topic-partitions.js';
 import { fetchHandler } from './handlers/fetch.js';
+import { incrementalAlterConfigsHandler } from './handlers/incremental-alter-configs.js';
+import { initProducerIdHandler } from './handlers/init-producer-id.js';
 import { listOffsetsHandler } from './handlers/list-offsets.js';
 import { metadataHandler } from './handlers/metadata.js';
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js';
 import { produceHandler } from './handlers/produce.js';
 
 export interface DispatchEntry {
@@ -19,11 +30,22 @@ export interface DispatchEntry {
 
 const HANDLERS: readonly ApiHandler<unknown, unknown>[] = [
   produceHandler,
+  initProducerIdHandler,
   fetchHandler,
   listOffsetsHandler,
   metadataHandler,
   apiVersionsHandler,
   createTopicsHandler,
+  deleteTopicsHandler,
+  deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
+  describeLogDirsHandler,
+  createPartitionsHandler,
+  incrementalAlterConfigsHandler,
+  describeClusterHandler,
+  describeTopicPartitionsHandler,
 ];
 
 export class RequestDispatcher {

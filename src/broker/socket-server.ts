@@ -73,7 +73,7 @@ export class SocketServer implements ConnectionOwner {
   private closeIdle(): void {
     const cutoff = this.services.clock() - this.options.idleMs;
     for (const c of this.connections) {
-      if (c.lastActiveMs < cutoff) c.close(`idle for more than connections.max.idle.ms (${this.options.idleMs} ms)`, 'debug');
+      if (c.isIdleSince(cutoff)) c.close(`idle for more than connections.max.idle.ms (${this.options.idleMs} ms)`, 'debug');
     }
   }
 

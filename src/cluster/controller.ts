@@ -16,6 +16,17 @@ import type { ClusterMetadataImage, MetadataStore, PartitionRecord, TopicRecord 
 
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 const MAX_TOPIC_LENGTH = 249;
+const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
+/**
+ * Most partitions one request may create (Kafka's controller limit, KAFKA-17870): a record is built
+ * per partition, so an unchecked count from the wire (2^31-1) would exhaust the heap and abort.
+ */
+const MAX_PARTITIONS_PER_REQUEST = 10_000;
+
+/** Kafka's internal topics: clients may not delete their records. */
+export function isInternalTopic(name: string): boolean {
+  return INTERNAL_TOPICS.has(name);
+}
 
 export interface NewTopic {
   readonly name: string;
@@ -88,6 +99,7 @@ export class Controller {
       const partitions = spec.numPartitions === -1 ? this.options.defaultPartitions : spec.numPartitions;
       const factor = spec.replicationFactor === -1 ? this.options.defaultReplicationFactor : spec.replicationFactor;
       if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be larger than 0, got ${partitions}`);
+      if (partitions > MAX_PARTITIONS_PER_REQUEST) throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request (${partitions}; at most ${MAX_PARTITIONS_PER_REQUEST}).`);
       if (factor <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor must be larger than 0, got ${factor}`);
       if (factor > live.length) {
         throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${factor} is larger than the ${live.length} available broker(s)`);
@@ -141,29 +153,59 @@ export class Controller {
     await this.options.onTopicsChanged([], deleted);
   }
 
-  /** CreatePartitions: grows a topic to `count` partitions. */
+  /**
+   * CreatePartitions: the topic grown to `count` partitions, checked as Kafka's controller checks
+   * it: UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS (not an increase), INVALID_REPLICA_ASSIGNMENT
+   * (wrong number of assignments, an empty or repeating replica list, a broker that is not live, a
+   * replica count unlike the existing partitions'), INVALID_REPLICATION_FACTOR (too few brokers).
+   */
   planPartitionIncrease(name: string, count: number, assignments: readonly (readonly number[])[] | null): TopicRecord {
     const topic = this.topics.get(name);
     if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name} does not exist`);
     const current = topic.partitions.length;
-    if (count <= current) {
-      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic ${name} has ${current} partitions; the new count ${count} must be larger`);
+    if (count === current) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic ${name} already has ${current} partition(s)`);
+    if (count < current) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `topic ${name} has ${current} partition(s); ${count} would not be an increase`);
+    }
+    const additional = count - current;
+    if (additional > MAX_PARTITIONS_PER_REQUEST) throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Excessively large number of partitions per request (${additional}; at most ${MAX_PARTITIONS_PER_REQUEST}).`);
+    if (assignments && assignments.length !== additional) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${additional} partition(s) are added, but ${assignments.length} assignment(s) were given`);
     }
     const live = this.options.liveBrokers();
     const factor = topic.partitions[0]?.replicas.length ?? 1;
+    if (!assignments && factor > live.length) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, `replication factor ${factor} of ${name} is larger than the ${live.length} available broker(s)`);
+    }
     const added: PartitionRecord[] = [];
     for (let p = current; p < count; p++) {
-      const replicas = assignments ? assignments[p - current] : Array.from({ length: factor }, (_, r) => live[(p + r) % live.length]!);
-      if (!replicas || replicas.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `no assignment for new partition ${p}`);
-      for (const id of replicas) {
-        if (!live.includes(id)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `broker ${id} is not a live broker`);
-      }
+      const replicas = assignments ? assignments[p - current]! : Array.from({ length: factor }, (_, r) => live[(p + r) % live.length]!);
+      if (assignments) this.checkNewPartitionReplicas(p, replicas, factor, live);
       added.push(this.newPartition(p, replicas));
     }
-    if (assignments && assignments.length !== count - current) {
-      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `${assignments.length} assignments given for ${count - current} new partitions`);
-    }
     return { ...topic, partitions: [...topic.partitions, ...added] };
+  }
+
+  private checkNewPartitionReplicas(partition: number, replicas: readonly number[], factor: number, live: readonly number[]): void {
+    if (replicas.length === 0) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `the assignment of new partition ${partition} is empty`);
+    if (new Set(replicas).size !== replicas.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `the assignment of new partition ${partition} lists a broker more than once`);
+    for (const id of replicas) {
+      if (!live.includes(id)) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `broker ${id} in the assignment of new partition ${partition} is not a live broker`);
+    }
+    if (replicas.length !== factor) {
+      throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `new partition ${partition} has ${replicas.length} replica(s), unlike the existing partitions' ${factor}`);
+    }
+  }
+
+  /**
+   * AlterConfigs / IncrementalAlterConfigs: the topic with `configs` as its complete set of
+   * overrides. Checked in Kafka's order: the values (INVALID_CONFIG), then that the topic exists.
+   */
+  planTopicConfigs(name: string, configs: Readonly<Record<string, string>>): TopicRecord {
+    this.logConfigFor(configs);
+    const topic = this.topics.get(name);
+    if (!topic) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic ${name} does not exist`);
+    return { ...topic, configs: { ...configs } };
   }
 
   /** Stores changed topics (new partitions, new configs) and announces them. */

@@ -30,9 +30,20 @@ export interface ClusterMetadataImage {
   readonly topics: readonly TopicRecord[];
 }
 
+/** A range of producer ids reserved for one broker: [firstProducerId, firstProducerId + size). */
+export interface ProducerIdBlock {
+  readonly firstProducerId: number;
+  readonly size: number;
+}
+
 export interface MetadataStore {
   /** The stored image, creating an empty one with a fresh cluster id on first use. */
   load(): Promise<ClusterMetadataImage>;
+  /**
+   * Reserves the next `count` producer ids for good: the reservation is durable before it is
+   * returned, so no id is handed out twice, across restarts and (with a shared store) brokers.
+   */
+  allocateProducerIds(count: number): Promise<ProducerIdBlock>;
   /** Creates or replaces topics, all or none. */
   putTopics(topics: readonly TopicRecord[]): Promise<void>;
   /** Deletes topics by name, all or none. */

@@ -36,7 +36,8 @@ describe('a broker started in-process', () => {
     const res = await client.request<ApiVersionsResponse>(18, 3, { clientSoftwareName: 'raw', clientSoftwareVersion: '1' });
     assert.equal(res.errorCode, ErrorCode.NONE);
     const produce = res.apiKeys.find((k) => k.apiKey === 0)!;
-    assert.deepEqual([produce.minVersion, produce.maxVersion], [3, 11]);
+    // Produce is advertised from v0 as Kafka 4.0 does (KAFKA-18659); v0-2 are still refused.
+    assert.deepEqual([produce.minVersion, produce.maxVersion], [0, 11]);
     const unknownVersion = await client.request<ApiVersionsResponse>(18, 0, {});
     assert.equal(unknownVersion.errorCode, ErrorCode.NONE);
   });

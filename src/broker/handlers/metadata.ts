@@ -6,7 +6,8 @@
  * - Unknown topics are created when auto.create.topics.enable is on and the request allows it
  *   (`allowAutoTopicCreation`, v4+; always allowed before v4), as Kafka does; otherwise they get
  *   UNKNOWN_TOPIC_OR_PARTITION. Illegal names get INVALID_TOPIC_EXCEPTION.
- * - v10+: topics may be asked for by id (KIP-516); an unknown id gets UNKNOWN_TOPIC_ID.
+ * - v12+: topics may be asked for by id (KIP-516); an unknown id gets UNKNOWN_TOPIC_ID. v10-11 carry
+ *   the id field, but Kafka answers a null name there with INVALID_REQUEST.
  * - Authorized operations (v8+) are answered as "not computed" (INT32_MIN) until ACLs exist.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
@@ -65,10 +66,17 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
         .map((t) => t.name!);
       const createErrors = allowCreate && unknown.length > 0 ? await autoCreateTopics(broker, unknown) : new Map();
       for (const wantedTopic of wanted) {
-        const byId = wantedTopic.name === null || wantedTopic.name === '';
+        // Lookups by id are answered from v12, the first version whose response may name a topic
+        // null; below it a null name (v10-11) is refused as Kafka refuses it (INVALID_REQUEST) and an
+        // empty name is an ordinary invalid one. Answering null there made the response unencodable.
+        const byId = apiVersion >= 12 && (wantedTopic.name === null || wantedTopic.name === '');
         if (byId) {
           const topic = wantedTopic.topicId !== ZERO_UUID ? cache.topicById(wantedTopic.topicId) : undefined;
           topics.push(topic ? topicMetadata(topic) : topicError(null, wantedTopic.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          continue;
+        }
+        if (wantedTopic.name === null) {
+          topics.push(topicError('', wantedTopic.topicId, ErrorCode.INVALID_REQUEST));
           continue;
         }
         const name = wantedTopic.name!;

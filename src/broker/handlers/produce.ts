@@ -6,6 +6,11 @@
  * UNKNOWN_TOPIC_OR_PARTITION, NOT_LEADER_OR_FOLLOWER, CORRUPT_MESSAGE, MESSAGE_TOO_LARGE,
  * RECORD_LIST_TOO_LARGE, INVALID_RECORD, KAFKA_STORAGE_ERROR. `errorMessage` is filled from v8.
  *
+ * Idempotent batches (a producer id set, KIP-98) are checked against the partition's producer
+ * state first: a retry of one of the producer's last five batches answers NONE with that batch's
+ * original base offset and writes nothing; a fenced epoch answers INVALID_PRODUCER_EPOCH and a
+ * sequence gap OUT_OF_ORDER_SEQUENCE_NUMBER (see ProducerStateManager).
+ *
  * acks: 1 and -1 answer once the records are in the leader's log — on a single node that is also
  * every in-sync replica; acks=0 takes no response, and a failure then closes the connection so
  * the client notices, as Kafka does. Any other acks value gets INVALID_REQUIRED_ACKS.
