@@ -1,19 +1,29 @@
 #!/usr/bin/env node
 /**
  * The `samsa` command: a thin shell around the library. `samsa start` runs a broker until SIGINT
- * or SIGTERM, then shuts it down cleanly.
+ * or SIGTERM, then shuts it down cleanly. `samsa topics|produce|consume` talk to a running broker
+ * through the client (src/client/); each lives in its own module here.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SAMSA_VERSION, startBroker } from '../broker/broker.js';
 import { parseProperties } from '../broker/broker-config.js';
 import { InvalidConfigError } from '../storage/log-config.js';
+import { consumeCommand } from './consume-command.js';
+import { produceCommand } from './produce-command.js';
+import { topicsCommand } from './topics-command.js';
 
 const USAGE = `samsa ${SAMSA_VERSION}: a Kafka-compatible event streaming platform
 
 Usage:
   samsa start [options]     run a broker (default: 127.0.0.1:9092, data in ./data)
+  samsa topics COMMAND      create, list, describe, alter or delete topics
+  samsa produce TOPIC       write each line of standard input as a record
+  samsa consume TOPIC       print the records of a topic, one per line
   samsa --version
+
+topics, produce and consume talk to the broker at --bootstrap HOST:PORT (default
+127.0.0.1:9092); run samsa COMMAND --help for their options.
 
 Options for start:
   --config FILE             broker properties (server.properties format, Kafka's names)
@@ -86,6 +96,15 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start':
       return start(rest);
+    case 'topics':
+      process.exitCode = await topicsCommand(rest);
+      return;
+    case 'produce':
+      process.exitCode = await produceCommand(rest);
+      return;
+    case 'consume':
+      process.exitCode = await consumeCommand(rest);
+      return;
     case '--version':
     case '-v':
       process.stdout.write(`${SAMSA_VERSION}\n`);
