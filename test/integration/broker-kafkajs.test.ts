@@ -89,6 +89,13 @@ describe('a broker started in-process', () => {
     assert.equal(res.topics[0]!.partitions.length, 1);
     assert.equal(res.topics[1]!.errorCode, ErrorCode.INVALID_TOPIC_EXCEPTION);
     assert.equal(res.brokers[0]!.port, broker.port);
+    assert.equal(res.topics[0]!.topicAuthorizedOperations, -2147483648, 'not asked for');
+    const withOps = await client.request<MetadataResponse>(3, 10, {
+      topics: [{ topicId: 'AAAAAAAAAAAAAAAAAAAAAA', name: 'fresh' }],
+      allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true,
+    });
+    assert.ok(withOps.topics[0]!.topicAuthorizedOperations > 0, 'every topic operation allowed without an authorizer');
+    assert.ok(withOps.clusterAuthorizedOperations > 0);
   });
 
   test('a long-poll fetch is answered as soon as records arrive', async (t) => {

@@ -13,13 +13,12 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import {
   type DescribeClusterRequest, type DescribeClusterResponse, defaultDescribeClusterResponse,
 } from '../../protocol/generated/index.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED } from '../authorized-operations.js';
 import { defineHandler } from '../api-handler.js';
 
 const ENDPOINT_BROKERS = 1;
 const ENDPOINT_CONTROLLERS = 2;
-const NOT_COMPUTED = -2147483648;
 /** Bit field of ACL operations on the cluster: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
-const CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0);
 
 export const describeClusterHandler = defineHandler<DescribeClusterRequest, DescribeClusterResponse>({
   apiKey: 60,
@@ -44,7 +43,7 @@ export const describeClusterHandler = defineHandler<DescribeClusterRequest, Desc
       clusterId: cache.clusterId,
       controllerId: brokers.some((b) => b.brokerId === cache.controllerId) ? cache.controllerId : -1,
       brokers,
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : NOT_COMPUTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };
   },
 });

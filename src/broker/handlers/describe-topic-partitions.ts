@@ -23,12 +23,11 @@ import {
 } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { MetadataCache } from '../metadata-cache.js';
+import { TOPIC_OPERATIONS } from '../authorized-operations.js';
 import { defineHandler } from '../api-handler.js';
 
 /** Kafka's max.request.partition.size.limit default. */
 const MAX_PARTITIONS_PER_RESPONSE = 2000;
-/** Bit field of ACL operations on a topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-const TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0);
 
 function topicResult(topic: TopicRecord, from: number, to: number): ResponseTopic {
   return {

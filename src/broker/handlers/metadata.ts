@@ -8,7 +8,8 @@
  *   UNKNOWN_TOPIC_OR_PARTITION. Illegal names get INVALID_TOPIC_EXCEPTION.
  * - v12+: topics may be asked for by id (KIP-516); an unknown id gets UNKNOWN_TOPIC_ID. v10-11 carry
  *   the id field, but Kafka answers a null name there with INVALID_REQUEST.
- * - Authorized operations (v8+) are answered as "not computed" (INT32_MIN) until ACLs exist.
+ * - Authorized operations (v8+, KIP-430): when asked for, every operation is allowed, as Kafka
+ *   answers without an authorizer; when not asked for, INT32_MIN.
  */
 import { ErrorCode } from '../../protocol/error-codes.js';
 import {
@@ -17,19 +18,18 @@ import {
 } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { TopicRecord } from '../../cluster/metadata-store.js';
-import { validateTopicName } from '../../cluster/controller.js';
+import { isInternalTopic, validateTopicName } from '../../cluster/controller.js';
+import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
 import { defineHandler } from '../api-handler.js';
 import { autoCreateTopics } from '../topic-creation.js';
 
-const NOT_COMPUTED = -2147483648;
-const INTERNAL_TOPICS = new Set(['__consumer_offsets', '__transaction_state']);
 
-export function topicMetadata(topic: TopicRecord): MetadataResponseMetadataResponseTopic {
+export function topicMetadata(topic: TopicRecord, topicAuthorizedOperations = OPERATIONS_NOT_REQUESTED): MetadataResponseMetadataResponseTopic {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: topic.topicId,
-    isInternal: INTERNAL_TOPICS.has(topic.name),
+    isInternal: isInternalTopic(topic.name),
     partitions: topic.partitions.map((p) => ({
       errorCode: ErrorCode.NONE,
       partitionIndex: p.partition,
@@ -39,12 +39,12 @@ export function topicMetadata(topic: TopicRecord): MetadataResponseMetadataRespo
       isrNodes: [...p.isr],
       offlineReplicas: [],
     })),
-    topicAuthorizedOperations: NOT_COMPUTED,
+    topicAuthorizedOperations,
   };
 }
 
 function topicError(name: string | null, topicId: string, errorCode: number): MetadataResponseMetadataResponseTopic {
-  return { ...defaultMetadataResponseMetadataResponseTopic(), errorCode, name, topicId, topicAuthorizedOperations: NOT_COMPUTED };
+  return { ...defaultMetadataResponseMetadataResponseTopic(), errorCode, name, topicId, topicAuthorizedOperations: OPERATIONS_NOT_REQUESTED };
 }
 
 export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>({
@@ -54,10 +54,11 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
   async handle(ctx, request) {
     const { broker, apiVersion } = ctx;
     const cache = broker.metadataCache;
+    const topicOps = request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : OPERATIONS_NOT_REQUESTED;
     const all = request.topics === null || (apiVersion === 0 && request.topics.length === 0);
     const topics: MetadataResponseMetadataResponseTopic[] = [];
     if (all) {
-      for (const t of cache.topics()) topics.push(topicMetadata(t));
+      for (const t of cache.topics()) topics.push(topicMetadata(t, topicOps));
     } else {
       const wanted = request.topics ?? [];
       const allowCreate = broker.config.autoCreateTopicsEnable && (apiVersion < 4 || request.allowAutoTopicCreation);
@@ -72,7 +73,7 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
         const byId = apiVersion >= 12 && (wantedTopic.name === null || wantedTopic.name === '');
         if (byId) {
           const topic = wantedTopic.topicId !== ZERO_UUID ? cache.topicById(wantedTopic.topicId) : undefined;
-          topics.push(topic ? topicMetadata(topic) : topicError(null, wantedTopic.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
+          topics.push(topic ? topicMetadata(topic, topicOps) : topicError(null, wantedTopic.topicId, ErrorCode.UNKNOWN_TOPIC_ID));
           continue;
         }
         if (wantedTopic.name === null) {
@@ -82,7 +83,7 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
         const name = wantedTopic.name!;
         const topic = cache.topic(name);
         if (topic) {
-          topics.push(topicMetadata(topic));
+          topics.push(topicMetadata(topic, topicOps));
           continue;
         }
         let code: number = createErrors.get(name)?.code ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
@@ -100,7 +101,7 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
       clusterId: cache.clusterId,
       controllerId: cache.controllerId,
       topics,
-      clusterAuthorizedOperations: NOT_COMPUTED,
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : OPERATIONS_NOT_REQUESTED,
     };
   },
 });
