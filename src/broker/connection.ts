@@ -70,7 +70,10 @@ export class Connection {
   private readonly onData = (chunk: Buffer): void => {
     this.lastActiveMs = this.owner.services.clock();
     this.decoder.push(chunk);
-    if (!this.processing) void this.pump();
+    if (this.processing) return;
+    // A large request arrives in many socket reads; only the read that completes it starts work.
+    const frame = this.nextFrame();
+    if (frame !== null) void this.pump(frame);
   };
 
   private readonly onError = (err: Error): void => {
@@ -104,22 +107,27 @@ export class Connection {
     this.socket.destroy();
   }
 
-  private async pump(): Promise<void> {
+  /** The next whole frame; null until more bytes arrive, or once a bad frame has closed the connection. */
+  private nextFrame(): Buffer | null {
+    try {
+      return this.closed ? null : this.decoder.next();
+    } catch (err) {
+      if (err instanceof FrameTooLargeError) {
+        this.close(err.message);
+      } else {
+        this.owner.logger.error({ client: this.remote, err }, 'unexpected failure reading a request');
+        this.close('unexpected failure reading a request');
+      }
+      return null;
+    }
+  }
+
+  /** Handles `first` and every whole frame buffered behind it, one at a time, reading paused. */
+  private async pump(first: Buffer): Promise<void> {
     this.processing = true;
     this.socket.pause();
     try {
-      while (!this.closed) {
-        let frame: Buffer | null;
-        try {
-          frame = this.decoder.next();
-        } catch (err) {
-          if (err instanceof FrameTooLargeError) {
-            this.close(err.message);
-            return;
-          }
-          throw err;
-        }
-        if (frame === null) break;
+      for (let frame: Buffer | null = first; frame !== null; frame = this.nextFrame()) {
         await this.handleFrame(frame);
         if (this.closeAfterResponse !== null) {
           this.close(this.closeAfterResponse);
