@@ -54,21 +54,21 @@ export class LeaderEpochCache {
   }
 
   /**
-   * The end offset of `requestedEpoch`: the start offset of the first later epoch, or
-   * `logEndOffset` if it is the latest. Unknown (before the first entry): epoch -1, offset -1.
+   * OffsetForLeaderEpoch's answer, as Kafka's LeaderEpochFileCache gives it: for the latest epoch,
+   * the log end offset; for an older one, the largest known epoch <= it and the start offset of
+   * the epoch after that; for an epoch older than every known one, that epoch itself and the
+   * first known epoch's start offset; for one newer than every known one (or -1), epoch -1 and
+   * offset -1.
    */
   endOffsetFor(requestedEpoch: number, logEndOffset: number): EpochEndOffset {
+    const undefinedEpoch = { epoch: -1, endOffset: -1 };
     const latest = this.entries[this.entries.length - 1];
-    if (!latest) return { epoch: -1, endOffset: -1 };
+    if (!latest || requestedEpoch < 0) return undefinedEpoch;
     if (requestedEpoch === latest.epoch) return { epoch: latest.epoch, endOffset: logEndOffset };
-    let found = -1;
-    for (let i = 0; i < this.entries.length; i++) {
-      if (this.entries[i]!.epoch <= requestedEpoch) found = i;
-      else break;
-    }
-    if (found < 0) return { epoch: -1, endOffset: -1 };
-    const next = this.entries[found + 1];
-    return { epoch: this.entries[found]!.epoch, endOffset: next ? next.startOffset : logEndOffset };
+    const higher = this.entries.findIndex((e) => e.epoch > requestedEpoch);
+    if (higher < 0) return undefinedEpoch;
+    if (higher === 0) return { epoch: requestedEpoch, endOffset: this.entries[0]!.startOffset };
+    return { epoch: this.entries[higher - 1]!.epoch, endOffset: this.entries[higher]!.startOffset };
   }
 
   /** The log was truncated to end before `endOffset`: epochs starting at or past it are gone. */

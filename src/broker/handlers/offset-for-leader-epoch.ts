@@ -33,8 +33,6 @@ function endOffset(ctx: RequestContext, topic: string, p: OffsetForLeaderEpochRe
   partition.checkLeaderEpoch(p.currentLeaderEpoch);
   if (partition.state.leader !== broker.nodeId) throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `this broker is not the leader of ${partition.key}`);
   const log = partition.log;
-  // Kafka answers "undefined" for an epoch newer than any the log recorded.
-  if (p.leaderEpoch > log.leaderEpochCache.latestEpoch) return answer;
   const found = log.leaderEpochCache.endOffsetFor(p.leaderEpoch, log.logEndOffset);
   if (found.endOffset < 0) return answer;
   return { ...answer, leaderEpoch: found.epoch, endOffset: found.endOffset };
