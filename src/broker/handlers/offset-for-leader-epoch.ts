@@ -6,8 +6,8 @@
  * (KIP-320), followers to find where their log diverged.
  *
  * - An epoch newer than any the log recorded, or an empty epoch cache, answers epoch -1 and
- *   offset -1 with no error, as Kafka does. So does an epoch older than the first one recorded
- *   (LeaderEpochCache's rule; Kafka answers the asked epoch with the first epoch's start offset).
+ *   offset -1 with no error, as Kafka does. An epoch older than the first one recorded answers
+ *   itself with the first epoch's start offset, also as Kafka does.
  * - `currentLeaderEpoch` (v2+, -1 for unchecked) older than the partition's gets
  *   FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH; a partition this broker hosts but does not
  *   lead NOT_LEADER_OR_FOLLOWER, an unknown one UNKNOWN_TOPIC_OR_PARTITION.
