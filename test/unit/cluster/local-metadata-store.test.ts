@@ -60,13 +60,20 @@ test('a store killed at random moments always holds the last committed state or 
     const child = spawn(process.execPath, [CHILD, dir], { stdio: ['ignore', 'pipe', 'pipe'] });
     let committed = 0;
     let buffered = '';
+    let started: () => void = () => {};
+    const firstCommit = new Promise<void>((resolve) => {
+      started = resolve;
+    });
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString();
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       for (const line of lines) committed = Number(line.split(' ')[1]);
+      if (committed > 0) started();
     });
-    await new Promise((resolve) => setTimeout(resolve, 150 + Math.floor(Math.random() * 250)));
+    // Kill at a random moment once the child is writing (its start-up time varies with load).
+    await Promise.race([firstCommit, new Promise((resolve) => child.once('exit', resolve))]);
+    await new Promise((resolve) => setTimeout(resolve, Math.floor(Math.random() * 200)));
     const exited = child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');
     await exited;
