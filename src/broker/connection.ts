@@ -19,10 +19,12 @@ import {
 import { ProtocolError, Reader, Writer } from '../protocol/primitives/index.js';
 import type { BrokerServices, RequestContext } from './api-handler.js';
 import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
+import type { RequestBufferPool } from './request-buffer-pool.js';
 import { advertisedApiVersions } from './handlers/api-versions.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
 const API_VERSIONS_KEY = 18;
+const PRODUCE_KEY = 0;
 const MIN_HEADER_BYTES = 8;
 
 /**
@@ -40,6 +42,8 @@ export interface ConnectionOwner {
   readonly dispatcher: RequestDispatcher;
   readonly logger: Logger;
   readonly maxFrameBytes: number;
+  /** Buffers for assembling Produce requests that span socket reads. */
+  readonly requestBuffers: RequestBufferPool;
   onClosed(connection: Connection): void;
 }
 
@@ -54,7 +58,9 @@ export class Connection {
   private closeAfterResponse: string | null = null;
 
   constructor(private readonly socket: Socket, private readonly owner: ConnectionOwner) {
-    this.decoder = new FrameDecoder(owner.maxFrameBytes);
+    this.decoder = new FrameDecoder(owner.maxFrameBytes, {
+      acquire: (apiKey, size) => (apiKey === PRODUCE_KEY ? owner.requestBuffers.acquire(size) : null),
+    });
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.lastActiveMs = owner.services.clock();
     socket.setNoDelay(true);
@@ -128,7 +134,10 @@ export class Connection {
     this.socket.pause();
     try {
       for (let frame: Buffer | null = first; frame !== null; frame = this.nextFrame()) {
+        const backing = this.decoder.lastFrameBacking;
         await this.handleFrame(frame);
+        // The request is handled and answered: nothing holds a view of its bytes any more.
+        if (backing !== null) this.owner.requestBuffers.release(backing);
         if (this.closeAfterResponse !== null) {
           this.close(this.closeAfterResponse);
           return;

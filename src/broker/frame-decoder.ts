@@ -14,13 +14,21 @@ export class FrameTooLargeError extends Error {
 
 const SIZE_BYTES = 4;
 
+/** Where frames that straddle socket reads may be assembled (see RequestBufferPool). */
+export interface FrameBufferSource {
+  /** A buffer of at least `size` bytes for a frame of API `apiKey`, or null to allocate a fresh one. */
+  acquire(apiKey: number, size: number): Buffer | null;
+}
+
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
   /** Size of the frame being assembled, or -1 while its prefix is incomplete. */
   private frameSize = -1;
+  /** The pooled buffer the last frame returned was assembled in, for the caller to give back. */
+  lastFrameBacking: Buffer | null = null;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(private readonly maxFrameBytes: number, private readonly buffers: FrameBufferSource | null = null) {}
 
   get bufferedBytes(): number {
     return this.buffered;
@@ -73,13 +81,16 @@ export class FrameDecoder {
 
   private take(n: number): Buffer {
     const first = this.chunks[0];
+    this.lastFrameBacking = null;
     if (n === 0) return Buffer.alloc(0);
     if (first && first.length >= n) {
       const frame = first.subarray(0, n);
       this.consume(n);
       return frame;
     }
-    const frame = Buffer.allocUnsafe(n);
+    const pooled = this.buffers !== null && first !== undefined && first.length >= 2 ? this.buffers.acquire(first.readInt16BE(0), n) : null;
+    this.lastFrameBacking = pooled;
+    const frame = pooled !== null ? pooled.subarray(0, n) : Buffer.allocUnsafe(n);
     let at = 0;
     while (at < n) {
       const chunk = this.chunks[0]!;

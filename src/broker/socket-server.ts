@@ -7,6 +7,7 @@ import { type Server, type Socket, createServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { BrokerServices } from './api-handler.js';
 import { Connection, type ConnectionOwner } from './connection.js';
+import { RequestBufferPool } from './request-buffer-pool.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
 export interface SocketServerOptions {
@@ -24,6 +25,7 @@ export class SocketServer implements ConnectionOwner {
   readonly dispatcher: RequestDispatcher;
   readonly logger: Logger;
   readonly maxFrameBytes: number;
+  readonly requestBuffers = new RequestBufferPool();
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   private sweepTimer: NodeJS.Timeout | null = null;
