@@ -299,34 +299,61 @@ export class LogManager {
   /** Writes recovery points, log start offsets and high watermarks of every online directory. */
   checkpoint(): void {
     for (const dir of this.logDirs) {
-      if (this.offlineDirs.has(dir)) continue;
-      const logs = [...this.logs.values()].filter((l) => l.dir.startsWith(dir + '/'));
-      writeCheckpoint(join(dir, RECOVERY_POINT_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
-      writeCheckpoint(join(dir, LOG_START_OFFSET_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
-      writeCheckpoint(join(dir, REPLICATION_OFFSET_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.highWatermark]));
+      if (!this.offlineDirs.has(dir)) this.checkpointDirectory(dir);
     }
   }
 
-  /** Clean shutdown: every log flushed and checkpointed, the clean marker written, the lock released. */
+  private checkpointDirectory(dir: string): void {
+    const logs = [...this.logs.values()].filter((l) => l.dir.startsWith(dir + '/'));
+    writeCheckpoint(join(dir, RECOVERY_POINT_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.recoveryPoint]));
+    writeCheckpoint(join(dir, LOG_START_OFFSET_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.logStartOffset]));
+    writeCheckpoint(join(dir, REPLICATION_OFFSET_CHECKPOINT), logs.map((l) => [l.topic, l.partition, l.highWatermark]));
+  }
+
+  /**
+   * Clean shutdown: every log flushed and checkpointed, the clean marker written, the lock released.
+   * A directory where any of that failed gets no clean marker, so the next start recovers it
+   * instead of trusting files that may not be whole; locks and descriptors are released regardless.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.cleaner.shutdown();
-    for (const log of this.logs.values()) {
-      if (log.offline) continue;
-      try {
-        await log.flush();
-        log.close();
-      } catch (err) {
-        this.logger.error({ partition: log.name, err: (err as Error).message }, 'flush at shutdown failed');
+    const unclean = new Set<string>();
+    const logDirOf = (path: string): string | undefined => this.logDirs.find((d) => path.startsWith(d + '/'));
+    try {
+      await this.cleaner.shutdown();
+      for (const log of this.logs.values()) {
+        if (log.offline) continue;
+        try {
+          await log.flush();
+          log.close();
+        } catch (err) {
+          const dir = logDirOf(log.dir);
+          if (dir !== undefined) unclean.add(dir);
+          this.logger.error({ partition: log.name, err: (err as Error).message }, 'flush at shutdown failed; the next start recovers this directory');
+        }
       }
+      for (const dir of this.logDirs) {
+        if (this.offlineDirs.has(dir)) continue;
+        try {
+          this.checkpointDirectory(dir);
+        } catch (err) {
+          unclean.add(dir);
+          this.logger.error({ logDir: dir, err: (err as Error).message }, 'writing checkpoints at shutdown failed; the next start recovers this directory');
+        }
+      }
+      await this.deleteDueFiles(Number.MAX_SAFE_INTEGER);
+      for (const dir of this.logDirs) {
+        if (this.offlineDirs.has(dir) || unclean.has(dir)) continue;
+        try {
+          writeFileAtomically(join(dir, CLEAN_SHUTDOWN_FILE), '');
+        } catch (err) {
+          this.logger.error({ logDir: dir, err: (err as Error).message }, 'writing the clean-shutdown marker failed; the next start recovers this directory');
+        }
+      }
+    } finally {
+      for (const dir of this.logDirs) unlockDirectory(dir);
+      this.handles.closeAll();
     }
-    this.checkpoint();
-    await this.deleteDueFiles(Number.MAX_SAFE_INTEGER);
-    for (const dir of this.logDirs) {
-      if (!this.offlineDirs.has(dir)) writeFileAtomically(join(dir, CLEAN_SHUTDOWN_FILE), '');
-      unlockDirectory(dir);
-    }
-    this.handles.closeAll();
   }
 }

@@ -5,7 +5,7 @@
  * shutdown makes the next start skip recovery altogether.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { CLEAN_SHUTDOWN_FILE, type LogManager, RECOVERY_POINT_CHECKPOINT } from '../../../src/storage/log-manager.js';
@@ -172,5 +172,26 @@ describe('recovery from the recovery point', () => {
     const { recoveries: afterCrash } = openRecording(t, image, clock, cfg);
     assert.equal(afterCrash[0]!.recoveredSegments, 1);
     assert.equal(afterCrash[0]!.logEndOffset, 63);
+  });
+});
+
+describe('a shutdown that cannot finish its bookkeeping', () => {
+  test('leaves no clean-shutdown marker, releases the directory, and the next start recovers every record', async (t) => {
+    const dir = tempDir(t);
+    const clock = new ManualClock();
+    const manager = openManager(t, dir, clock);
+    const log = manager.createLog('orders', 0, 'AAAAAAAAAAAAAAAAAAAAAQ');
+    for (let i = 0; i < 5; i++) log.append(batchOf(2, `v${i}`, clock.nowMs), 0);
+    // A directory where the checkpoint's temp file goes makes writing the checkpoint fail.
+    const blocker = join(dir, `${RECOVERY_POINT_CHECKPOINT}.tmp`);
+    mkdirSync(blocker);
+    await manager.close();
+    assert.equal(existsSync(join(dir, CLEAN_SHUTDOWN_FILE)), false, 'no clean marker after a failed checkpoint');
+    rmSync(blocker, { recursive: true });
+    const reopened = openManager(t, dir, clock);
+    const again = reopened.getLog('orders', 0)!;
+    assert.equal(again.logEndOffset, 10);
+    const data = await again.read(0, 1 << 20, Number.MAX_SAFE_INTEGER, true);
+    assert.equal(valuesOf(data.records).length, 10);
   });
 });
