@@ -57,6 +57,16 @@ export function validateTopicName(name: string): void {
   if (!LEGAL_TOPIC.test(name)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic name "${name}" may contain only ASCII letters, digits, '.', '_' and '-'`);
 }
 
+/** The code Kafka answers for a topic that does not exist: INVALID_TOPIC_EXCEPTION if its name could never exist. */
+export function missingTopicErrorCode(name: string): number {
+  try {
+    validateTopicName(name);
+    return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  } catch {
+    return ErrorCode.INVALID_TOPIC_EXCEPTION;
+  }
+}
+
 export class Controller {
   private readonly topics = new Map<string, TopicRecord>();
   readonly clusterId: string;

@@ -13,7 +13,7 @@
  * - Eligible leader replicas (KIP-966's ELR) are empty lists: there is no ELR election here.
  * - Without an authorizer every operation a topic supports is authorized, as in Kafka.
  */
-import { isInternalTopic, validateTopicName } from '../../cluster/controller.js';
+import { isInternalTopic, missingTopicErrorCode } from '../../cluster/controller.js';
 import type { TopicRecord } from '../../cluster/metadata-store.js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import {
@@ -51,12 +51,7 @@ function topicResult(topic: TopicRecord, from: number, to: number): ResponseTopi
 }
 
 function missingTopic(name: string): ResponseTopic {
-  let errorCode: number = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-  try {
-    validateTopicName(name);
-  } catch {
-    errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
-  }
+  const errorCode = missingTopicErrorCode(name);
   return { ...defaultDescribeTopicPartitionsResponseDescribeTopicPartitionsResponseTopic(), errorCode, name, isInternal: isInternalTopic(name) };
 }
 

@@ -95,7 +95,9 @@ function planFromSession(ctx: RequestContext, session: FetchSession): TopicPlan[
   for (const p of session.partitions.values()) {
     let plan = plans[plans.length - 1];
     if (!plan || plan.topic !== p.topic) {
-      const known = ctx.broker.metadataCache.topic(p.topic)?.topicId === p.topicId || (ctx.apiVersion < TOPIC_IDS_FROM_VERSION && ctx.broker.metadataCache.topic(p.topic) !== undefined);
+      // A topic deleted and created again under its name is another topic to a session that uses ids.
+      const current = ctx.broker.metadataCache.topic(p.topic);
+      const known = current !== undefined && (ctx.apiVersion < TOPIC_IDS_FROM_VERSION || current.topicId === p.topicId);
       plan = { topic: p.topic, topicId: p.topicId, known, partitions: [] };
       plans.push(plan);
     }

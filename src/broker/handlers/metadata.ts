@@ -18,7 +18,7 @@ import {
 } from '../../protocol/generated/index.js';
 import { ZERO_UUID } from '../../protocol/primitives/index.js';
 import type { TopicRecord } from '../../cluster/metadata-store.js';
-import { isInternalTopic, validateTopicName } from '../../cluster/controller.js';
+import { isInternalTopic, missingTopicErrorCode } from '../../cluster/controller.js';
 import { CLUSTER_OPERATIONS, OPERATIONS_NOT_REQUESTED, TOPIC_OPERATIONS } from '../authorized-operations.js';
 import { defineHandler } from '../api-handler.js';
 import { autoCreateTopics } from '../topic-creation.js';
@@ -86,12 +86,8 @@ export const metadataHandler = defineHandler<MetadataRequest, MetadataResponse>(
           topics.push(topicMetadata(topic, topicOps));
           continue;
         }
-        let code: number = createErrors.get(name)?.code ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        try {
-          validateTopicName(name);
-        } catch {
-          code = ErrorCode.INVALID_TOPIC_EXCEPTION;
-        }
+        const invalid = missingTopicErrorCode(name);
+        const code = invalid === ErrorCode.INVALID_TOPIC_EXCEPTION ? invalid : createErrors.get(name)?.code ?? invalid;
         topics.push(topicError(name, ZERO_UUID, code));
       }
     }
