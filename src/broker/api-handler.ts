@@ -6,10 +6,12 @@
  */
 import type { Logger } from 'pino';
 import type { Controller } from '../cluster/controller.js';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ProducerIdManager } from '../coordinator/producer-id-manager.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { FetchSessionCache } from './fetch-session-cache.js';
+import type { GroupCoordinatorLog } from './group-coordinator-log.js';
 import type { MetadataCache } from './metadata-cache.js';
 import type { ReplicaManager } from './replica-manager.js';
 
@@ -35,6 +37,10 @@ export interface BrokerServices {
   readonly apiVersions: () => readonly ApiVersionRange[];
   /** Incremental fetch sessions (KIP-227). */
   readonly fetchSessions: FetchSessionCache;
+  /** `__consumer_offsets`: its creation (FindCoordinator), and the group coordinator's records. */
+  readonly groupCoordinatorLog: GroupCoordinatorLog;
+  /** Consumer groups (classic and KIP-848) and their committed offsets. */
+  readonly groupCoordinator: GroupCoordinator;
 }
 
 export interface RequestContext {

@@ -1,6 +1,6 @@
 /**
  * Authorized-operation bit fields (KIP-430) for responses that can carry them: Metadata v8+,
- * DescribeCluster, DescribeTopicPartitions. No authorizer exists yet, so, as Kafka answers without
+ * DescribeCluster, DescribeTopicPartitions, DescribeGroups v3+. No authorizer exists yet, so, as Kafka answers without
  * one, every operation a resource type supports is allowed. Bits are ACL operation codes.
  */
 
@@ -16,3 +16,6 @@ export const TOPIC_OPERATIONS = bits([3, 4, 5, 6, 7, 8, 10, 11]);
 
 /** CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
 export const CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12]);
+
+/** READ, DELETE, DESCRIBE: what a group resource supports (DescribeGroups v3+). */
+export const GROUP_OPERATIONS = bits([3, 6, 8]);

@@ -13,11 +13,14 @@ import { pino, type Logger } from 'pino';
 import { Controller } from '../cluster/controller.js';
 import { LocalMetadataStore } from '../cluster/local-metadata-store.js';
 import type { MetadataStore } from '../cluster/metadata-store.js';
+import { CoordinatorTimer } from '../coordinator/group/coordinator-timer.js';
+import { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import { ProducerIdManager } from '../coordinator/producer-id-manager.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { BrokerServices } from './api-handler.js';
 import { type BrokerConfig, brokerConfigFrom } from './broker-config.js';
 import { FetchSessionCache } from './fetch-session-cache.js';
+import { GroupCoordinatorLog } from './group-coordinator-log.js';
 import { MetadataCache } from './metadata-cache.js';
 import { ReplicaManager } from './replica-manager.js';
 import { RequestDispatcher } from './request-dispatcher.js';
@@ -84,7 +87,24 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
       controller: undefined as unknown as Controller,
       apiVersions: () => dispatcher.versions,
       fetchSessions: new FetchSessionCache(),
+      groupCoordinatorLog: undefined as unknown as GroupCoordinatorLog,
+      groupCoordinator: undefined as unknown as GroupCoordinator,
     };
+    services.groupCoordinatorLog = new GroupCoordinatorLog(services);
+    services.groupCoordinator = new GroupCoordinator({
+      config: config.groupCoordinator,
+      log: services.groupCoordinatorLog,
+      topics: {
+        topic: (name) => {
+          const topic = metadataCache.topic(name);
+          return topic && { topicId: topic.topicId, partitionCount: topic.partitions.length };
+        },
+        topicName: (topicId) => metadataCache.topicById(topicId)?.name,
+        topicNames: () => [...metadataCache.topics()].map((t) => t.name),
+      },
+      timer: new CoordinatorTimer(),
+      logger,
+    });
     services.controller = new Controller(store, image, {
       nodeId: config.nodeId,
       liveBrokers: () => metadataCache.liveBrokerIds(),
@@ -96,6 +116,15 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
     // Until the listener is bound the advertised port may be unknown (port 0); set it after.
     metadataCache.setBrokers([{ nodeId: config.nodeId, host: listener.host, port: listener.port, rack: null }]);
     await applyTopicChanges(services, [...services.controller.allTopics()], []);
+    // The partitions of `__consumer_offsets` this node leads are loaded once the topic exists: now if
+    // it is on disk, else when FindCoordinator first creates it.
+    const groupCoordinator = services.groupCoordinator;
+    services.groupCoordinatorLog.onPartitionsLed = (partitions) => {
+      for (const partition of partitions) {
+        groupCoordinator.onElection(partition).catch((err: unknown) => logger.error({ err, partition }, 'loading group coordinator partition failed'));
+      }
+    };
+    services.groupCoordinatorLog.announceLedPartitions();
 
     server = new SocketServer({
       host: listener.host, port: listener.port, services, dispatcher, logger,
@@ -131,6 +160,7 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
       close(): Promise<void> {
         closing ??= (async () => {
           clearInterval(maintenance);
+          groupCoordinator.shutdown();
           replicaManager.shutdown();
           await running.close();
           replicaManager.snapshotProducerState();
