@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `samsa` command: a thin shell around the library. `samsa start` runs a broker until SIGINT
- * or SIGTERM, then shuts it down cleanly. `samsa topics|produce|consume` talk to a running broker
- * through the client (src/client/); each lives in its own module here.
+ * or SIGTERM, then shuts it down cleanly. `samsa topics|produce|consume|groups` talk to a running
+ * broker through the client (src/client/); each lives in its own module here.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -10,6 +10,7 @@ import { SAMSA_VERSION, startBroker } from '../broker/broker.js';
 import { parseProperties } from '../broker/broker-config.js';
 import { InvalidConfigError } from '../storage/log-config.js';
 import { consumeCommand } from './consume-command.js';
+import { groupsCommand } from './groups-command.js';
 import { produceCommand } from './produce-command.js';
 import { topicsCommand } from './topics-command.js';
 
@@ -20,10 +21,11 @@ Usage:
   samsa topics COMMAND      create, list, describe, alter or delete topics
   samsa produce TOPIC       write each line of standard input as a record
   samsa consume TOPIC       print the records of a topic, one per line
+  samsa groups COMMAND      list, describe or delete consumer groups, reset their offsets
   samsa --version
 
-topics, produce and consume talk to the broker at --bootstrap HOST:PORT (default
-127.0.0.1:9092); run samsa COMMAND --help for their options.
+topics, produce, consume and groups talk to the broker at --bootstrap HOST:PORT
+(default 127.0.0.1:9092); run samsa COMMAND --help for their options.
 
 Options for start:
   --config FILE             broker properties (server.properties format, Kafka's names)
@@ -104,6 +106,9 @@ async function main(argv: string[]): Promise<void> {
       return;
     case 'consume':
       process.exitCode = await consumeCommand(rest);
+      return;
+    case 'groups':
+      process.exitCode = await groupsCommand(rest);
       return;
     case '--version':
     case '-v':

@@ -9,13 +9,20 @@ import {
   API_BY_KEY, type ApiSpec,
   ApiVersionsRequest, ApiVersionsResponse,
   CreatePartitionsRequest, CreatePartitionsResponse,
+  ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse,
   CreateTopicsRequest, CreateTopicsResponse,
+  DeleteGroupsRequest, DeleteGroupsResponse,
   DeleteTopicsRequest, DeleteTopicsResponse,
   DescribeConfigsRequest, DescribeConfigsResponse,
+  DescribeGroupsRequest, DescribeGroupsResponse,
   FetchRequest, FetchResponse,
+  FindCoordinatorRequest, FindCoordinatorResponse,
   IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse,
+  ListGroupsRequest, ListGroupsResponse,
   ListOffsetsRequest, ListOffsetsResponse,
   MetadataRequest, MetadataResponse,
+  OffsetCommitRequest, OffsetCommitResponse,
+  OffsetFetchRequest, OffsetFetchResponse,
   ProduceRequest, ProduceResponse,
 } from '../protocol/generated/index.js';
 import type { MessageCodec } from '../protocol/primitives/index.js';
@@ -49,3 +56,13 @@ export const DELETE_TOPICS = clientApi(20, DeleteTopicsRequest, DeleteTopicsResp
 export const DESCRIBE_CONFIGS = clientApi(32, DescribeConfigsRequest, DescribeConfigsResponse, 0);
 export const INCREMENTAL_ALTER_CONFIGS = clientApi(44, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, 0);
 export const CREATE_PARTITIONS = clientApi(37, CreatePartitionsRequest, CreatePartitionsResponse, 0);
+export const FIND_COORDINATOR = clientApi(10, FindCoordinatorRequest, FindCoordinatorResponse, 0);
+export const LIST_GROUPS = clientApi(16, ListGroupsRequest, ListGroupsResponse, 0);
+export const DESCRIBE_GROUPS = clientApi(15, DescribeGroupsRequest, DescribeGroupsResponse, 0);
+/** KIP-848 consumer groups; brokers that serve none of them do not advertise it. */
+export const CONSUMER_GROUP_DESCRIBE = clientApi(69, ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse, 0);
+/** v2+: null topics asks for every committed offset of the group (KIP-88). */
+export const OFFSET_FETCH = clientApi(9, OffsetFetchRequest, OffsetFetchResponse, 2);
+/** v2+: offsets kept in Kafka, the versions Kafka 4.0 still serves. */
+export const OFFSET_COMMIT = clientApi(8, OffsetCommitRequest, OffsetCommitResponse, 2);
+export const DELETE_GROUPS = clientApi(42, DeleteGroupsRequest, DeleteGroupsResponse, 0);
