@@ -1,0 +1,52 @@
+/**
+ * A @platformatic/kafka 1.x group member as a process (see groups-member-protocol.ts). Classic
+ * protocol with the client's own assigner; static membership through `groupInstanceId`. The
+ * `consumer:group:join` event, after each SyncGroup, carries the generation and the assignment.
+ * Messages are read one at a time from the stream, printed, then committed (offset + 1). Its
+ * close() sends LeaveGroup by member id only, even for a static member.
+ */
+import { Consumer, type Message } from '@platformatic/kafka';
+import { closeOnCommand, emit, failOnUnhandled, memberConfigFromArgv } from './groups-member-protocol.js';
+
+failOnUnhandled();
+const config = memberConfigFromArgv();
+
+interface JoinPayload {
+  readonly memberId: string;
+  readonly generationId?: number;
+  readonly assignments?: readonly { readonly topic: string; readonly partitions: readonly number[] }[];
+}
+
+const consumer = new Consumer({
+  clientId: config.clientId, bootstrapBrokers: [config.bootstrap], groupId: config.groupId,
+  ...(config.groupInstanceId === null ? {} : { groupInstanceId: config.groupInstanceId }),
+  sessionTimeout: config.sessionTimeoutMs, heartbeatInterval: config.heartbeatIntervalMs, rebalanceTimeout: config.rebalanceTimeoutMs,
+  retries: 20, retryDelay: 100, maxWaitTime: 200,
+});
+
+consumer.on('consumer:group:join', (payload: JoinPayload) => {
+  const partitions = [...(payload.assignments?.find((a) => a.topic === config.topic)?.partitions ?? [])].sort((a, b) => a - b);
+  emit({ event: 'assigned', partitions, generationId: payload.generationId ?? null, memberId: payload.memberId });
+});
+
+const stream = await consumer.consume({ topics: [config.topic], mode: 'committed', fallbackMode: 'earliest', autocommit: false });
+
+const consumed = (async () => {
+  for await (const message of stream as AsyncIterable<Message>) {
+    const offset = Number(message.offset);
+    emit({ event: 'records', records: [[message.partition, offset, message.value.toString('utf8')]] });
+    try {
+      await message.commit();
+      emit({ event: 'committed', offsets: [[message.partition, offset + 1]] });
+    } catch (err) {
+      // A rebalance under way fences the commit; the next owner reads this record again.
+      emit({ event: 'warning', message: `commit failed: ${(err as Error).message}` });
+    }
+  }
+})();
+
+closeOnCommand(async () => {
+  await stream.close();
+  await consumed;
+  await consumer.close();
+});
