@@ -300,7 +300,7 @@ export class ConsumerGroup implements Group {
     if (this.subscriberCounts.has(topic)) return true;
     for (const regex of this.regexCounts.keys()) {
       try {
-        if (compileTopicRegex(regex).test(topic)) return true;
+        if (compileTopicRegex(regex).matches(topic)) return true;
       } catch {
         // A pattern written by a broker that accepts more (RE2J) subscribes to nothing here.
       }

@@ -12,7 +12,7 @@
  *
  * Value: int16 value version, then the value struct of that version, or no value at all for a
  * tombstone. Written in the versions Kafka 4.0 writes: OffsetCommitKey v1; OffsetCommitValue v3,
- * or v1 when the commit carries an expire timestamp (OffsetCommit v1 requests); GroupMetadataValue
+ * or v1 when the commit carries an expire timestamp (an OffsetCommit v2-4 request with a retention time); GroupMetadataValue
  * v3; every consumer-group value v0. Read in any version the spec defines, flexible (v4+) ones
  * included, since KIP-915 lets newer brokers write those. A value version outside the spec is a
  * ProtocolError: Kafka's loader fails on it too rather than guess.

@@ -4,13 +4,14 @@
  * `matcher(name).matches()` in Kafka). An empty pattern is no regex subscription at all — librdkafka
  * sends one on every full heartbeat of a member subscribed by names only.
  *
- * Kafka compiles patterns with RE2J; here JavaScript's RegExp runs them, refusing what RE2J refuses
- * and JavaScript would accept (backreferences, lookaround), so patterns stay linear-time. RE2's
- * leading inline flags `(?i)`, `(?s)`, `(?m)` are honoured; other RE2-only syntax is refused.
+ * Patterns are compiled with re2js, the JavaScript port of RE2J, the engine Kafka uses: the same
+ * syntax is accepted and refused, and matching takes time linear in the name, so no client pattern
+ * can stall the broker (JavaScript's backtracking RegExp could: `(a+)+b` on a long name).
  */
+import { RE2JS } from 're2js';
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 
-const compiled = new Map<string, RegExp>();
+const compiled = new Map<string, RE2JS>();
 /** Patterns kept compiled; a group rarely has more than a few. */
 const MAX_COMPILED = 1000;
 
@@ -20,20 +21,14 @@ export function hasRegex(regex: string | null): regex is string {
 }
 
 /** The compiled pattern; throws INVALID_REGULAR_EXPRESSION as Kafka does for a pattern RE2J refuses. */
-export function compileTopicRegex(regex: string): RegExp {
+export function compileTopicRegex(regex: string): RE2JS {
   const known = compiled.get(regex);
   if (known !== undefined) return known;
-  const invalid = (reason: string): KafkaError =>
-    new KafkaError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${regex}\` is not a valid regular expression: ${reason}.`);
-  if (/\\[1-9]|\\k<|\(\?<?[=!]/.test(regex)) throw invalid('backreferences and lookaround are not supported');
-  const inline = /^\(\?([ims]+)\)/.exec(regex);
-  const flags = inline === null ? '' : [...new Set(inline[1])].join('');
-  const body = inline === null ? regex : regex.slice(inline[0].length);
-  let pattern: RegExp;
+  let pattern: RE2JS;
   try {
-    pattern = new RegExp(`^(?:${body})$`, flags);
+    pattern = RE2JS.compile(regex);
   } catch (err) {
-    throw invalid((err as Error).message);
+    throw new KafkaError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${regex}\` is not a valid regular expression: ${(err as Error).message}.`);
   }
   if (compiled.size >= MAX_COMPILED) compiled.clear();
   compiled.set(regex, pattern);
@@ -44,6 +39,6 @@ export function compileTopicRegex(regex: string): RegExp {
 export function resolveTopicRegex(regex: string, topicNames: Iterable<string>): string[] {
   const pattern = compileTopicRegex(regex);
   const matched: string[] = [];
-  for (const name of topicNames) if (pattern.test(name)) matched.push(name);
+  for (const name of topicNames) if (pattern.matches(name)) matched.push(name);
   return matched;
 }
