@@ -156,13 +156,14 @@ export interface SamsaProcess {
 }
 
 /**
- * Spawns `node [nodeFlags] dist/src/cli/samsa.js start --port 0 --data-dir dataDir` and resolves
- * once it logs its bound address. Its log lines are read and dropped (warnings and errors are
- * echoed to stderr, so a failing run says why).
+ * Spawns `node [nodeFlags] dist/src/cli/samsa.js start --port 0 --data-dir dataDir [--set K=V ...]`
+ * (one `--set` per entry of `properties`) and resolves once it logs its bound address. Its log
+ * lines are read and dropped (warnings and errors are echoed to stderr, so a failing run says why).
  */
-export function startSamsa(dataDir: string, nodeFlags: readonly string[] = []): Promise<SamsaProcess> {
+export function startSamsa(dataDir: string, nodeFlags: readonly string[] = [], properties: Readonly<Record<string, string>> = {}): Promise<SamsaProcess> {
   const spawnedAt = performance.now();
-  const child = track(spawn(process.execPath, [...nodeFlags, SAMSA_CLI, 'start', '--port', '0', '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const sets = Object.entries(properties).flatMap(([key, value]) => ['--set', `${key}=${value}`]);
+  const child = track(spawn(process.execPath, [...nodeFlags, SAMSA_CLI, 'start', '--port', '0', '--data-dir', dataDir, ...sets], { stdio: ['ignore', 'pipe', 'pipe'] }));
   child.stderr!.setEncoding('utf8').on('data', (s: string) => process.stderr.write(`[samsa] ${s}`));
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => {
@@ -197,9 +198,9 @@ export interface MockCluster {
   stop(): Promise<void>;
 }
 
-/** One mock broker with `topics` (one partition each) created up front. */
-export function startMockCluster(binary: string, topics: readonly string[]): Promise<MockCluster> {
-  const child = track(spawn(binary, ['1', ...topics.map((t) => `${t}:1`)], { stdio: ['ignore', 'pipe', 'ignore'] }));
+/** One mock broker with `topics` (`partitions` partitions each) created up front. */
+export function startMockCluster(binary: string, topics: readonly string[], partitions = 1): Promise<MockCluster> {
+  const child = track(spawn(binary, ['1', ...topics.map((t) => `${t}:${partitions}`)], { stdio: ['ignore', 'pipe', 'ignore'] }));
   return new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
