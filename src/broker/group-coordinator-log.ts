@@ -34,7 +34,7 @@
 import type { TopicRecord } from '../cluster/metadata-store.js';
 import type { CoordinatorLog } from '../coordinator/group/coordinator-log.js';
 import type { CoordinatorRecord } from '../coordinator/group/coordinator-record.js';
-import { coordinatorKeyVersion, decodeCoordinatorRecord, encodeCoordinatorRecord } from '../coordinator/group/coordinator-record-codec.js';
+import { coordinatorKeyVersion, decodeCoordinatorRecord, encodeCoordinatorRecords } from '../coordinator/group/coordinator-record-codec.js';
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js';
 import { decodeRecordBatches, encodeRecordBatch, type RecordSpec } from '../protocol/record-batch/index.js';
 import type { BrokerServices } from './api-handler.js';
@@ -89,10 +89,7 @@ export class GroupCoordinatorLog implements CoordinatorLog {
     const { replicaManager, clock } = this.services;
     const leader = replicaManager.leaderPartition(OFFSETS_TOPIC, partition);
     const now = clock();
-    const specs: RecordSpec[] = records.map((record) => {
-      const { key, value } = encodeCoordinatorRecord(record);
-      return { key, value, timestamp: now };
-    });
+    const specs: RecordSpec[] = encodeCoordinatorRecords(records).map(({ key, value }) => ({ key, value, timestamp: now }));
     replicaManager.appendRecords(leader, encodeRecordBatch({ records: specs, baseTimestamp: now, maxTimestamp: now }));
   }
 

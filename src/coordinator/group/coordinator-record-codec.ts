@@ -41,50 +41,85 @@ const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY = 1;
 const GROUP_METADATA_VALUE_VERSION = 3;
 const CONSUMER_GROUP_VALUE_VERSION = 0;
 
+/** One record's bytes (tests and tools; the log encodes a batch's records together). */
 export function encodeCoordinatorRecord(record: CoordinatorRecord): EncodedCoordinatorRecord {
+  return encodeCoordinatorRecords([record])[0]!;
+}
+
+/**
+ * The records' keys and values, all written into one buffer and handed out as views of it: an
+ * OffsetCommit of many partitions becomes one allocation instead of two writers per record.
+ */
+export function encodeCoordinatorRecords(records: readonly CoordinatorRecord[]): EncodedCoordinatorRecord[] {
+  const w = new Writer(Math.max(256, records.length * 128));
+  const bounds: number[] = [];
+  for (const record of records) {
+    bounds.push(w.length);
+    writeKey(w, record);
+    bounds.push(w.length);
+    bounds.push(writeValue(w, record) ? w.length : -1);
+  }
+  const bytes = w.toBuffer();
+  return records.map((_, i) => {
+    const [keyStart, valueStart, valueEnd] = [bounds[3 * i]!, bounds[3 * i + 1]!, bounds[3 * i + 2]!];
+    return { key: bytes.subarray(keyStart, valueStart), value: valueEnd === -1 ? null : bytes.subarray(valueStart, valueEnd) };
+  });
+}
+
+function writeKey(w: Writer, record: CoordinatorRecord): void {
+  switch (record.type) {
+    case 'offset-commit':
+      return writeVersioned(w, OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, { group: record.groupId, topic: record.topic, partition: record.partition });
+    case 'group-metadata':
+      return writeVersioned(w, GroupMetadataKey, GroupMetadataKey.lowestVersion, { group: record.groupId });
+    case 'consumer-group-metadata':
+      return writeVersioned(w, ConsumerGroupMetadataKey, ConsumerGroupMetadataKey.lowestVersion, { groupId: record.groupId });
+    case 'consumer-group-partition-metadata':
+      return writeVersioned(w, ConsumerGroupPartitionMetadataKey, ConsumerGroupPartitionMetadataKey.lowestVersion, { groupId: record.groupId });
+    case 'consumer-group-member-metadata':
+      return writeVersioned(w, ConsumerGroupMemberMetadataKey, ConsumerGroupMemberMetadataKey.lowestVersion, { groupId: record.groupId, memberId: record.memberId });
+    case 'consumer-group-target-assignment-metadata':
+      return writeVersioned(w, ConsumerGroupTargetAssignmentMetadataKey, ConsumerGroupTargetAssignmentMetadataKey.lowestVersion, { groupId: record.groupId });
+    case 'consumer-group-target-assignment-member':
+      return writeVersioned(w, ConsumerGroupTargetAssignmentMemberKey, ConsumerGroupTargetAssignmentMemberKey.lowestVersion, { groupId: record.groupId, memberId: record.memberId });
+    case 'consumer-group-current-member-assignment':
+      return writeVersioned(w, ConsumerGroupCurrentMemberAssignmentKey, ConsumerGroupCurrentMemberAssignmentKey.lowestVersion, { groupId: record.groupId, memberId: record.memberId });
+  }
+}
+
+/** Writes the value; false (nothing written) for a tombstone. */
+function writeValue(w: Writer, record: CoordinatorRecord): boolean {
   switch (record.type) {
     case 'offset-commit': {
-      const key = encodeKey(OffsetCommitKey, OFFSET_COMMIT_KEY_VERSION, { group: record.groupId, topic: record.topic, partition: record.partition });
-      if (record.value === null) return { key, value: null };
-      const version = record.value.expireTimestamp !== -1 ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION;
-      return { key, value: encodeValue(OffsetCommitValue, version, record.value) };
+      const version = record.value !== null && record.value.expireTimestamp !== -1 ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION;
+      return writeVersionedValue(w, OffsetCommitValue, version, record.value);
     }
     case 'group-metadata':
-      return {
-        key: encodeKey(GroupMetadataKey, GroupMetadataKey.lowestVersion, { group: record.groupId }),
-        value: record.value === null ? null : encodeValue(GroupMetadataValue, GROUP_METADATA_VALUE_VERSION, record.value),
-      };
+      return writeVersionedValue(w, GroupMetadataValue, GROUP_METADATA_VALUE_VERSION, record.value);
     case 'consumer-group-metadata':
-      return {
-        key: encodeKey(ConsumerGroupMetadataKey, ConsumerGroupMetadataKey.lowestVersion, { groupId: record.groupId }),
-        value: consumerGroupValue(ConsumerGroupMetadataValue, record.value),
-      };
+      return writeVersionedValue(w, ConsumerGroupMetadataValue, CONSUMER_GROUP_VALUE_VERSION, record.value);
     case 'consumer-group-partition-metadata':
-      return {
-        key: encodeKey(ConsumerGroupPartitionMetadataKey, ConsumerGroupPartitionMetadataKey.lowestVersion, { groupId: record.groupId }),
-        value: consumerGroupValue(ConsumerGroupPartitionMetadataValue, record.value),
-      };
+      return writeVersionedValue(w, ConsumerGroupPartitionMetadataValue, CONSUMER_GROUP_VALUE_VERSION, record.value);
     case 'consumer-group-member-metadata':
-      return {
-        key: encodeKey(ConsumerGroupMemberMetadataKey, ConsumerGroupMemberMetadataKey.lowestVersion, { groupId: record.groupId, memberId: record.memberId }),
-        value: consumerGroupValue(ConsumerGroupMemberMetadataValue, record.value),
-      };
+      return writeVersionedValue(w, ConsumerGroupMemberMetadataValue, CONSUMER_GROUP_VALUE_VERSION, record.value);
     case 'consumer-group-target-assignment-metadata':
-      return {
-        key: encodeKey(ConsumerGroupTargetAssignmentMetadataKey, ConsumerGroupTargetAssignmentMetadataKey.lowestVersion, { groupId: record.groupId }),
-        value: consumerGroupValue(ConsumerGroupTargetAssignmentMetadataValue, record.value),
-      };
+      return writeVersionedValue(w, ConsumerGroupTargetAssignmentMetadataValue, CONSUMER_GROUP_VALUE_VERSION, record.value);
     case 'consumer-group-target-assignment-member':
-      return {
-        key: encodeKey(ConsumerGroupTargetAssignmentMemberKey, ConsumerGroupTargetAssignmentMemberKey.lowestVersion, { groupId: record.groupId, memberId: record.memberId }),
-        value: consumerGroupValue(ConsumerGroupTargetAssignmentMemberValue, record.value),
-      };
+      return writeVersionedValue(w, ConsumerGroupTargetAssignmentMemberValue, CONSUMER_GROUP_VALUE_VERSION, record.value);
     case 'consumer-group-current-member-assignment':
-      return {
-        key: encodeKey(ConsumerGroupCurrentMemberAssignmentKey, ConsumerGroupCurrentMemberAssignmentKey.lowestVersion, { groupId: record.groupId, memberId: record.memberId }),
-        value: consumerGroupValue(ConsumerGroupCurrentMemberAssignmentValue, record.value),
-      };
+      return writeVersionedValue(w, ConsumerGroupCurrentMemberAssignmentValue, CONSUMER_GROUP_VALUE_VERSION, record.value);
   }
+}
+
+function writeVersioned<T>(w: Writer, codec: MessageCodec<T>, version: number, struct: T): void {
+  w.writeInt16(version);
+  codec.write(w, struct, version);
+}
+
+function writeVersionedValue<T>(w: Writer, codec: MessageCodec<T>, version: number, value: T | null): boolean {
+  if (value === null) return false;
+  writeVersioned(w, codec, version, value);
+  return true;
 }
 
 /**
@@ -138,23 +173,8 @@ export function coordinatorKeyVersion(key: Buffer): number | null {
   return key.length >= 2 ? key.readInt16BE(0) : null;
 }
 
-function encodeKey<T>(codec: MessageCodec<T>, version: number, key: T): Buffer {
-  const w = new Writer(64);
-  w.writeInt16(version);
-  codec.write(w, key, version);
-  return w.toBuffer();
-}
 
-function encodeValue<T>(codec: MessageCodec<T>, version: number, value: T): Buffer {
-  const w = new Writer(128);
-  w.writeInt16(version);
-  codec.write(w, value, version);
-  return w.toBuffer();
-}
 
-function consumerGroupValue<T>(codec: MessageCodec<T>, value: T | null): Buffer | null {
-  return value === null ? null : encodeValue(codec, CONSUMER_GROUP_VALUE_VERSION, value);
-}
 
 function decodeValue<T>(codec: MessageCodec<T>, value: Buffer | null): T | null {
   if (value === null) return null;
