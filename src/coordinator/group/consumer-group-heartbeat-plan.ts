@@ -121,6 +121,13 @@ export function regexResolver(topics: TopicMetadataSource): (regex: string) => r
   };
 }
 
+/** The topic ids a member subscribes to, by name or by its regex, as the topics are now. */
+function subscribedTopicIdsOf(member: ConsumerGroupMember, topics: TopicMetadataSource, resolveRegex: (regex: string) => readonly string[]): (topicId: string) => boolean {
+  const names = hasRegex(member.subscribedTopicRegex) ? [...member.subscribedTopicNames, ...resolveRegex(member.subscribedTopicRegex)] : member.subscribedTopicNames;
+  const ids = new Set(names.flatMap((name) => topics.topic(name)?.topicId ?? []));
+  return (topicId) => ids.has(topicId);
+}
+
 function throwIfBlank(value: string | null, message: string): void {
   if (value !== null && value.trim() === '') throw invalid(message);
 }
@@ -218,6 +225,7 @@ export function planHeartbeat(ctx: HeartbeatPlanContext, client: HeartbeatClient
       targetAssignment: target,
       currentPartitionEpoch: (topicId, p) => group.currentPartitionEpoch(topicId, p),
       ownedTopicPartitions: owned,
+      isSubscribedTo: subscribedTopicIdsOf(updated, ctx.topics, resolveRegex),
     });
     if (hasAssignmentStateChanged(updated, reconciled)) records.push(currentAssignmentRecord(group.groupId, reconciled));
     updated = reconciled;

@@ -9,6 +9,9 @@
  *   still owned by another member (their current epoch is set) are held back: the member is
  *   UNRELEASED_PARTITIONS until their owner revokes them, and gets them on a later heartbeat.
  * - With nothing left to revoke or wait for, the member is STABLE at the target epoch.
+ * - Topics the member no longer subscribes to are never given to it, and what it holds of them is
+ *   revoked at once, even while it is still revoking something else (Kafka's KAFKA-19431): a
+ *   stale target must not hand a member a topic it has just unsubscribed from.
  */
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js';
 import { type Assignment, addPartition } from './assignors/partition-assignor.js';
@@ -23,6 +26,8 @@ export interface ReconciliationInput {
   /** Epoch of the member that currently owns the partition, or -1 if nobody does. */
   readonly currentPartitionEpoch: (topicId: string, partition: number) => number;
   readonly ownedTopicPartitions: OwnedTopicPartitions;
+  /** Does the member (as updated by this heartbeat) subscribe to this topic? */
+  readonly isSubscribedTo: (topicId: string) => boolean;
 }
 
 /** The member's next state, or the same object when it cannot move yet. */
@@ -32,7 +37,7 @@ export function reconcileMember(member: ConsumerGroupMember, input: Reconciliati
       if (member.memberEpoch === input.targetAssignmentEpoch) return member;
       return computeNextAssignment(member, member.memberEpoch, input);
     case MemberState.UNREVOKED_PARTITIONS:
-      if (ownsAnyOf(input.ownedTopicPartitions, member.partitionsPendingRevocation)) return member;
+      if (ownsAnyOf(input.ownedTopicPartitions, member.partitionsPendingRevocation)) return revokeUnsubscribed(member, input.isSubscribedTo);
       return computeNextAssignment(member, member.memberEpoch, input);
     case MemberState.UNRELEASED_PARTITIONS:
       return computeNextAssignment(member, member.memberEpoch, input);
@@ -57,6 +62,20 @@ function ownsAnyOf(owned: OwnedTopicPartitions, partitions: Assignment): boolean
   return false;
 }
 
+/** Moves the partitions of topics the member left into its pending revocations; the same member if there are none. */
+function revokeUnsubscribed(member: ConsumerGroupMember, isSubscribedTo: (topicId: string) => boolean): ConsumerGroupMember {
+  const unsubscribed = [...member.assignedPartitions.keys()].filter((topicId) => !isSubscribedTo(topicId));
+  if (unsubscribed.length === 0) return member;
+  const assigned = new Map(member.assignedPartitions);
+  const pendingRevocation = new Map<string, Set<number>>();
+  for (const [topicId, partitions] of member.partitionsPendingRevocation) for (const p of partitions) addPartition(pendingRevocation, topicId, p);
+  for (const topicId of unsubscribed) {
+    for (const p of assigned.get(topicId)!) addPartition(pendingRevocation, topicId, p);
+    assigned.delete(topicId);
+  }
+  return { ...member, assignedPartitions: assigned, partitionsPendingRevocation: pendingRevocation };
+}
+
 function computeNextAssignment(member: ConsumerGroupMember, memberEpoch: number, input: ReconciliationInput): ConsumerGroupMember {
   const { targetAssignment, targetAssignmentEpoch, currentPartitionEpoch } = input;
   const assigned = new Map<string, Set<number>>();
@@ -66,7 +85,7 @@ function computeNextAssignment(member: ConsumerGroupMember, memberEpoch: number,
 
   const topicIds = new Set([...targetAssignment.keys(), ...member.assignedPartitions.keys()]);
   for (const topicId of topicIds) {
-    const target = targetAssignment.get(topicId);
+    const target = input.isSubscribedTo(topicId) ? targetAssignment.get(topicId) : undefined;
     const current = member.assignedPartitions.get(topicId);
     const revoking = member.partitionsPendingRevocation.get(topicId);
     for (const p of current ?? []) {
