@@ -133,3 +133,20 @@ export async function runCommand(command: string, body: () => Promise<void>): Pr
     return 1;
   }
 }
+
+/**
+ * Runs `samsa COMMAND SUB ...`: the subcommand's body by name, the usage text for none or --help,
+ * and a usage error for a name it does not know.
+ */
+export async function runSubcommand(
+  command: string, usage: string, args: readonly string[], subcommands: Readonly<Record<string, (rest: readonly string[]) => Promise<void>>>,
+): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '-h' || sub === '--help') {
+    await writeOut(usage);
+    return 0;
+  }
+  const body = Object.hasOwn(subcommands, sub) ? subcommands[sub] : undefined;
+  if (body === undefined) return runCommand(command, () => Promise.reject(new UsageError(`unknown ${command} command ${JSON.stringify(sub)}`)));
+  return runCommand(`${command} ${sub}`, () => body(rest));
+}

@@ -11,7 +11,7 @@ import {
 } from '../client/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
-  BOOTSTRAP_HELP, UsageError, parseBootstrap, parseCommandArgs, parseIntegerOption, runCommand, withCluster, writeOut,
+  BOOTSTRAP_HELP, UsageError, parseBootstrap, parseCommandArgs, parseIntegerOption, runSubcommand, withCluster, writeOut,
 } from './command-line.js';
 
 const USAGE = `Usage: samsa groups COMMAND [options]
@@ -84,21 +84,8 @@ ${BOOTSTRAP_HELP}
 
 const COMMON = { bootstrap: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
-export async function groupsCommand(args: readonly string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'list': return runCommand('groups list', () => list(rest));
-    case 'describe': return runCommand('groups describe', () => describe(rest));
-    case 'delete': return runCommand('groups delete', () => remove(rest));
-    case 'reset-offsets': return runCommand('groups reset-offsets', () => resetOffsets(rest));
-    case undefined:
-    case '-h':
-    case '--help':
-      await writeOut(USAGE);
-      return 0;
-    default:
-      return runCommand('groups', () => Promise.reject(new UsageError(`unknown groups command ${JSON.stringify(sub)}`)));
-  }
+export function groupsCommand(args: readonly string[]): Promise<number> {
+  return runSubcommand('groups', USAGE, args, { list, describe, delete: remove, 'reset-offsets': resetOffsets });
 }
 
 /** Columns padded to their widest cell, two spaces apart, as kafka-consumer-groups.sh lays them out. */

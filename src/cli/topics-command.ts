@@ -11,7 +11,7 @@ import {
 } from '../client/index.js';
 import { ErrorCode } from '../protocol/error-codes.js';
 import {
-  BOOTSTRAP_HELP, UsageError, parseBootstrap, parseCommandArgs, parseIntegerOption, parseKeyValues, runCommand, withCluster, writeOut,
+  BOOTSTRAP_HELP, UsageError, parseBootstrap, parseCommandArgs, parseIntegerOption, parseKeyValues, runSubcommand, withCluster, writeOut,
 } from './command-line.js';
 
 const USAGE = `Usage: samsa topics COMMAND [options]
@@ -74,22 +74,8 @@ ${BOOTSTRAP_HELP}
 
 const COMMON = { bootstrap: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const;
 
-export async function topicsCommand(args: readonly string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  switch (sub) {
-    case 'create': return runCommand('topics create', () => create(rest));
-    case 'list': return runCommand('topics list', () => list(rest));
-    case 'describe': return runCommand('topics describe', () => describe(rest));
-    case 'alter': return runCommand('topics alter', () => alter(rest));
-    case 'delete': return runCommand('topics delete', () => remove(rest));
-    case undefined:
-    case '-h':
-    case '--help':
-      await writeOut(USAGE);
-      return 0;
-    default:
-      return runCommand('topics', () => Promise.reject(new UsageError(`unknown topics command ${JSON.stringify(sub)}`)));
-  }
+export function topicsCommand(args: readonly string[]): Promise<number> {
+  return runSubcommand('topics', USAGE, args, { create, list, describe, alter, delete: remove });
 }
 
 function oneTopic(positionals: readonly string[]): string {
