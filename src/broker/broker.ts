@@ -124,6 +124,9 @@ export async function startBroker(options: BrokerOptions = {}): Promise<BrokerHa
         groupCoordinator.onElection(partition).catch((err: unknown) => logger.error({ err, partition }, 'loading group coordinator partition failed'));
       }
     };
+    services.groupCoordinatorLog.onPartitionsResigned = (partitions) => {
+      for (const partition of partitions) groupCoordinator.onResignation(partition);
+    };
     services.groupCoordinatorLog.announceLedPartitions();
 
     server = new SocketServer({

@@ -16,7 +16,9 @@
  * `announceLedPartitions()` once at start-up. The hook is called once, with every partition of the
  * topic this broker leads, as soon as both the hook and the topic exist: at that start-up call for
  * a topic already on disk, or right after `ensureTopic()` creates it. On a single node that is
- * every partition, and leadership never moves afterwards.
+ * every partition, and leadership never moves afterwards. Deleting the topic (DeleteTopics, which
+ * Kafka allows for internal topics too) calls `onPartitionsResigned` first, so the coordinator
+ * unloads what it held; the recreated topic is announced again, and starts empty.
  *
  * Appends: the records of one call form one uncompressed magic-2 batch (producer id -1, timestamp
  * from the broker clock), so they are applied together or not at all. The append is a Produce with
@@ -48,14 +50,17 @@ const READ_CHUNK_BYTES = 1024 * 1024;
 export class GroupCoordinatorLog implements CoordinatorLog {
   /** Set by the broker wiring; see the module comment for when it is called. */
   onPartitionsLed: ((partitions: number[]) => void) | null = null;
+  /** Set by the broker wiring: the topic is being deleted, these partitions are led here no more. */
+  onPartitionsResigned: ((partitions: number[]) => void) | null = null;
   private creation: Promise<void> | null = null;
   private hasAnnounced = false;
+  private resigningPartitionCount: number | null = null;
 
   constructor(private readonly services: BrokerServices) {}
 
   /** The existing topic's partition count, else `offsets.topic.num.partitions` (what it will be created with). */
   get partitionCount(): number {
-    return this.topic()?.partitions.length ?? this.services.config.offsetsTopicNumPartitions;
+    return this.resigningPartitionCount ?? this.topic()?.partitions.length ?? this.services.config.offsetsTopicNumPartitions;
   }
 
   /** Partitions of `__consumer_offsets` this broker leads (none while the topic does not exist). */
@@ -70,6 +75,22 @@ export class GroupCoordinatorLog implements CoordinatorLog {
     if (this.hasAnnounced || this.onPartitionsLed === null || !this.topic()) return;
     this.hasAnnounced = true;
     this.onPartitionsLed(this.ledPartitions());
+  }
+
+  /**
+   * `__consumer_offsets` is being deleted (called before its logs go): the coordinator unloads its
+   * partitions, and a later creation announces the new topic's partitions again.
+   */
+  topicDeleted(topic: TopicRecord): void {
+    const partitions = topic.partitions.filter((p) => p.leader === this.services.nodeId).map((p) => p.partition);
+    this.hasAnnounced = false;
+    // The controller has dropped the topic already: groups still map by its partition count while they unload.
+    this.resigningPartitionCount = topic.partitions.length;
+    try {
+      this.onPartitionsResigned?.(partitions);
+    } finally {
+      this.resigningPartitionCount = null;
+    }
   }
 
   /** Creates `__consumer_offsets` unless it exists; throws COORDINATOR_NOT_AVAILABLE while it cannot. */

@@ -16,6 +16,7 @@ export async function applyTopicChanges(broker: Omit<BrokerServices, 'apiVersion
     broker.replicaManager.applyTopic(topic, broker.controller.logConfigFor(topic.configs));
   }
   for (const topic of deleted) {
+    if (topic.name === OFFSETS_TOPIC) broker.groupCoordinatorLog.topicDeleted(topic);
     broker.metadataCache.removeTopic(topic);
     await broker.replicaManager.removeTopic(topic);
   }

@@ -160,6 +160,40 @@ describe('GroupCoordinatorLog', () => {
     assert.deepEqual(await readAll(log, 3), records);
   });
 
+  test('deleting __consumer_offsets unloads the coordinator; the recreated topic is loaded again and starts empty', async (t) => {
+    const broker = await brokerOn(t, tempDir(t), { 'offsets.topic.num.partitions': '3' });
+    const { controller, groupCoordinator, groupCoordinatorLog } = broker.services;
+    await controller.createTopics([controller.planTopic({ name: 'orders', numPartitions: 1, replicationFactor: 1, assignments: [], configs: {} })]);
+    const commitOne = (offset: number): Promise<number> => groupCoordinator.commitOffsets({
+      groupId: 'g', generationIdOrMemberEpoch: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1,
+      topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, commitTimestamp: -1, committedMetadata: '' }] }],
+    }, 8).then((r) => r.topics[0]!.partitions[0]!.errorCode);
+    const committed = async (): Promise<number> => (await groupCoordinator.fetchOffsets({
+      groupId: 'g', topics: [{ name: 'orders', partitionIndexes: [0] }], groups: [], requireStable: false,
+    }, 7)).topics[0]!.partitions[0]!.committedOffset;
+    const loaded = async (): Promise<void> => {
+      for (let waited = 0; ![0, 1, 2].every((p) => groupCoordinator.isLoaded(p)); waited += 10) {
+        assert.ok(waited < 5000, 'the coordinator loads the topic\'s partitions');
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    };
+
+    await groupCoordinatorLog.ensureTopic();
+    await loaded();
+    assert.equal(await commitOne(42), ErrorCode.NONE);
+    assert.equal(await committed(), 42);
+
+    await controller.deleteTopics([OFFSETS_TOPIC]);
+    assert.ok([0, 1, 2].every((p) => !groupCoordinator.isLoaded(p)), 'unloaded with the topic');
+    assert.equal(await commitOne(43), ErrorCode.NOT_COORDINATOR);
+
+    await groupCoordinatorLog.ensureTopic();
+    await loaded();
+    assert.equal(await committed(), -1, 'the offsets went with the topic');
+    assert.equal(await commitOne(44), ErrorCode.NONE);
+    assert.equal(await committed(), 44);
+  });
+
   test('compressed batches written by other tools are read; control batches and unknown record types are skipped', async (t) => {
     const broker = await brokerOn(t, tempDir(t), { 'offsets.topic.num.partitions': '1' });
     const { replicaManager } = broker.services;
