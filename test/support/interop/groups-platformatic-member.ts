@@ -4,6 +4,13 @@
  * `consumer:group:join` event, after each SyncGroup, carries the generation and the assignment.
  * Messages are read one at a time from the stream, printed, then committed (offset + 1). Its
  * close() sends LeaveGroup by member id only, even for a static member.
+ *
+ * The stream may still hand out messages it fetched for a partition the last rebalance took away,
+ * and a commit of one would carry the member's new, valid generation: the coordinator accepts it
+ * (Kafka's does too: a classic commit is checked against the member and generation, not the
+ * partition's owner) and the new owner's further commits are overwritten by an older offset. As a
+ * careful application does, this member drops messages of partitions it no longer owns; the new
+ * owner reads them from the committed offset.
  */
 import { Consumer, type Message } from '@platformatic/kafka';
 import { closeOnCommand, emit, failOnUnhandled, memberConfigFromArgv } from './groups-member-protocol.js';
@@ -24,8 +31,11 @@ const consumer = new Consumer({
   retries: 20, retryDelay: 100, maxWaitTime: 200,
 });
 
+let owned = new Set<number>();
+
 consumer.on('consumer:group:join', (payload: JoinPayload) => {
   const partitions = [...(payload.assignments?.find((a) => a.topic === config.topic)?.partitions ?? [])].sort((a, b) => a - b);
+  owned = new Set(partitions);
   emit({ event: 'assigned', partitions, generationId: payload.generationId ?? null, memberId: payload.memberId });
 });
 
@@ -34,6 +44,10 @@ const stream = await consumer.consume({ topics: [config.topic], mode: 'committed
 const consumed = (async () => {
   for await (const message of stream as AsyncIterable<Message>) {
     const offset = Number(message.offset);
+    if (!owned.has(message.partition)) {
+      emit({ event: 'warning', message: `dropped offset ${offset} of partition ${message.partition}, revoked from this member` });
+      continue;
+    }
     emit({ event: 'records', records: [[message.partition, offset, message.value.toString('utf8')]] });
     try {
       await message.commit();
