@@ -28,7 +28,11 @@ const consumer = new Consumer({
   clientId: config.clientId, bootstrapBrokers: [config.bootstrap], groupId: config.groupId,
   ...(config.groupInstanceId === null ? {} : { groupInstanceId: config.groupInstanceId }),
   sessionTimeout: config.sessionTimeoutMs, heartbeatInterval: config.heartbeatIntervalMs, rebalanceTimeout: config.rebalanceTimeoutMs,
-  retries: 20, retryDelay: 100, maxWaitTime: 200,
+  // No retries: after a commit refused mid-rebalance, 1.x rejoins and sends the same commit again
+  // with the new generation, even for a partition the rebalance moved — overwriting the new owner's
+  // progress with an older offset (the coordinator accepts it, as Kafka's does). Refused, the
+  // commit is reported as such and the new owner reads the record again.
+  retries: 0, retryDelay: 100, maxWaitTime: 200,
 });
 
 let owned = new Set<number>();
