@@ -4,12 +4,10 @@
  * commitOffsets (a group that only holds offsets) and from real kafkajs consumers.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { type BrokerHandle, startBroker } from '../../src/broker/broker.js';
@@ -19,32 +17,14 @@ import {
 import {
   API_BY_KEY, ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, defaultConsumerGroupHeartbeatRequest,
 } from '../../src/protocol/generated/index.js';
+import { type SamsaRun, runSamsa } from '../support/samsa-cli.js';
 
-const SAMSA = fileURLToPath(new URL('../../src/cli/samsa.js', import.meta.url));
 const RUN_LIMIT_MS = 30_000;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 type After = { after(fn: () => Promise<void> | void): void };
 
-function samsa(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SAMSA, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => stdout.push(c));
-    child.stderr.on('data', (c: Buffer) => stderr.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() });
-    });
-  });
+function samsa(args: readonly string[]): Promise<SamsaRun> {
+  return runSamsa(args, { limitMs: RUN_LIMIT_MS });
 }
 
 /** A broker whose classic groups rebalance without the initial 3 s wait, with its client pool. */
@@ -63,7 +43,7 @@ async function withBroker(t: After): Promise<{ broker: BrokerHandle; pool: Conne
 }
 
 /** Runs `samsa groups ...` against `broker` and insists it succeeds. */
-async function ok(broker: BrokerHandle, args: readonly string[]): Promise<Run> {
+async function ok(broker: BrokerHandle, args: readonly string[]): Promise<SamsaRun> {
   const run = await samsa(['groups', ...args, '--bootstrap', broker.bootstrap]);
   assert.equal(run.code, 0, `samsa groups ${args.join(' ')} failed: ${run.stderr}`);
   return run;

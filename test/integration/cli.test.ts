@@ -3,45 +3,24 @@
  * against a broker started in-process on port 0. Each run is bounded by a kill timer.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { type BrokerHandle, startBroker } from '../../src/broker/broker.js';
 import { KafkaConnection } from '../../src/client/kafka-connection.js';
 import { partitionForKey } from '../../src/client/partitioner.js';
 import { produceBatch } from '../../src/client/producer.js';
+import { type SamsaRun, runSamsa } from '../support/samsa-cli.js';
 
-const SAMSA = fileURLToPath(new URL('../../src/cli/samsa.js', import.meta.url));
 const RUN_LIMIT_MS = 20_000;
-
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 type After = { after(fn: () => Promise<void> | void): void };
 
-function samsa(args: readonly string[], input = ''): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SAMSA, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    const stdout: Buffer[] = [];
-    const stderr: Buffer[] = [];
-    child.stdout.on('data', (c: Buffer) => stdout.push(c));
-    child.stderr.on('data', (c: Buffer) => stderr.push(c));
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(stdout).toString(), stderr: Buffer.concat(stderr).toString() });
-    });
-    child.stdin.end(input);
-  });
+function samsa(args: readonly string[], input = ''): Promise<SamsaRun> {
+  return runSamsa(args, { input, limitMs: RUN_LIMIT_MS });
 }
 
 async function withBroker(t: After): Promise<BrokerHandle> {
@@ -55,7 +34,7 @@ async function withBroker(t: After): Promise<BrokerHandle> {
 }
 
 /** Runs samsa with `--bootstrap` of `broker` appended and insists it succeeds. */
-async function ok(broker: BrokerHandle, args: readonly string[], input = ''): Promise<Run> {
+async function ok(broker: BrokerHandle, args: readonly string[], input = ''): Promise<SamsaRun> {
   const run = await samsa([...args, '--bootstrap', broker.bootstrap], input);
   assert.equal(run.code, 0, `samsa ${args.join(' ')} failed: ${run.stderr}`);
   return run;
