@@ -1,8 +1,12 @@
 /**
- * Connection: one client socket. Frames are decoded, and requests handled one at a time in
- * arrival order — as Kafka mutes a channel while a request is in flight — so responses leave in
- * request order. Reading pauses while a request is handled and while the client is not reading
- * its responses (backpressure), so a slow reader holds at most one response in memory.
+ * Connection: one client socket. Frames are split off by a FrameReader, and requests handled
+ * one at a time in arrival order — as Kafka mutes a channel while a request is in flight — so
+ * responses leave in request order. Reading pauses while a request is handled and while the
+ * client is not reading its responses (backpressure), so a slow reader holds at most one response
+ * in memory.
+ *
+ * The socket either reads where the FrameReader says (see direct-read-socket.ts) or, when the
+ * runtime does not allow that, delivers 'data' chunks that the reader copies from.
  *
  * A response is written as [size, header, body chunks] inside cork/uncork; record bytes in a
  * Fetch body are the stored buffers themselves. A malformed frame, an unknown API key or an
@@ -18,13 +22,12 @@ import {
 } from '../protocol/generated/index.js';
 import { ProtocolError, Reader, Writer } from '../protocol/primitives/index.js';
 import type { BrokerServices, RequestContext } from './api-handler.js';
-import { FrameDecoder, FrameTooLargeError } from './frame-decoder.js';
-import type { RequestBufferPool } from './request-buffer-pool.js';
+import { FrameSizeError } from '../protocol/frame-decoder.js';
+import type { Frame, FrameReader } from './frame-reader.js';
 import { advertisedApiVersions } from './handlers/api-versions.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
 const API_VERSIONS_KEY = 18;
-const PRODUCE_KEY = 0;
 const MIN_HEADER_BYTES = 8;
 
 /**
@@ -41,9 +44,6 @@ export interface ConnectionOwner {
   readonly services: BrokerServices;
   readonly dispatcher: RequestDispatcher;
   readonly logger: Logger;
-  readonly maxFrameBytes: number;
-  /** Buffers for assembling Produce requests that span socket reads. */
-  readonly requestBuffers: RequestBufferPool;
   onClosed(connection: Connection): void;
 }
 
@@ -51,36 +51,49 @@ export class Connection {
   lastActiveMs: number;
   /** queuedOutputBytes at the last idle check. */
   private queuedAtLastCheck = 0;
-  private readonly decoder: FrameDecoder;
   private readonly remote: string;
   private processing = false;
   private closed = false;
   private closeAfterResponse: string | null = null;
 
-  constructor(private readonly socket: Socket, private readonly owner: ConnectionOwner) {
-    this.decoder = new FrameDecoder(owner.maxFrameBytes, {
-      acquire: (apiKey, size) => (apiKey === PRODUCE_KEY ? owner.requestBuffers.acquire(size) : null),
-    });
+  /**
+   * `directReads`: whether the socket reads where `reader` says and reports through `onRead`;
+   * otherwise its 'data' events are read, and it is resumed here (it was accepted paused).
+   */
+  constructor(private readonly socket: Socket, private readonly owner: ConnectionOwner, private readonly reader: FrameReader, directReads: boolean) {
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     this.lastActiveMs = owner.services.clock();
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
+    if (!directReads) {
+      socket.on('data', this.onData);
+      socket.resume();
+    }
   }
 
   get isClosed(): boolean {
     return this.closed;
   }
 
+  /** `count` bytes were read into `target`, a buffer the reader chose. */
+  onRead(target: Buffer, count: number): void {
+    this.reader.onRead(target, count);
+    this.afterRead();
+  }
+
   private readonly onData = (chunk: Buffer): void => {
+    this.reader.push(chunk);
+    this.afterRead();
+  };
+
+  private afterRead(): void {
     this.lastActiveMs = this.owner.services.clock();
-    this.decoder.push(chunk);
     if (this.processing) return;
     // A large request arrives in many socket reads; only the read that completes it starts work.
     const frame = this.nextFrame();
     if (frame !== null) void this.pump(frame);
-  };
+  }
 
   private readonly onError = (err: Error): void => {
     this.owner.logger.debug({ client: this.remote, err: err.message }, 'connection error');
@@ -88,6 +101,8 @@ export class Connection {
 
   private readonly onClose = (): void => {
     this.closed = true;
+    // A request still being handled gives its frame back when it finishes (pump).
+    this.reader.dispose();
     this.owner.onClosed(this);
   };
 
@@ -114,11 +129,11 @@ export class Connection {
   }
 
   /** The next whole frame; null until more bytes arrive, or once a bad frame has closed the connection. */
-  private nextFrame(): Buffer | null {
+  private nextFrame(): Frame | null {
     try {
-      return this.closed ? null : this.decoder.next();
+      return this.closed ? null : this.reader.next();
     } catch (err) {
-      if (err instanceof FrameTooLargeError) {
+      if (err instanceof FrameSizeError) {
         this.close(err.message);
       } else {
         this.owner.logger.error({ client: this.remote, err }, 'unexpected failure reading a request');
@@ -129,15 +144,17 @@ export class Connection {
   }
 
   /** Handles `first` and every whole frame buffered behind it, one at a time, reading paused. */
-  private async pump(first: Buffer): Promise<void> {
+  private async pump(first: Frame): Promise<void> {
     this.processing = true;
     this.socket.pause();
     try {
-      for (let frame: Buffer | null = first; frame !== null; frame = this.nextFrame()) {
-        const backing = this.decoder.lastFrameBacking;
-        await this.handleFrame(frame);
-        // The request is handled and answered: nothing holds a view of its bytes any more.
-        if (backing !== null) this.owner.requestBuffers.release(backing);
+      for (let frame: Frame | null = first; frame !== null; frame = this.nextFrame()) {
+        try {
+          await this.handleFrame(frame.bytes);
+        } finally {
+          // The request is handled and answered: nothing holds a view of a pooled frame any more.
+          this.reader.release(frame);
+        }
         if (this.closeAfterResponse !== null) {
           this.close(this.closeAfterResponse);
           return;

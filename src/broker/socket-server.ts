@@ -1,13 +1,16 @@
 /**
  * SocketServer: accepts client connections on one listener and owns them until they close.
  * Idle connections are closed after `connections.max.idle.ms` by one periodic sweep rather than a
- * timer per connection.
+ * timer per connection. Connections are accepted paused, so that their sockets can be rebuilt to
+ * read into the server's FrameMemory before the first byte is read (direct-read-socket.ts).
  */
 import { type Server, type Socket, createServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { BrokerServices } from './api-handler.js';
 import { Connection, type ConnectionOwner } from './connection.js';
-import { RequestBufferPool } from './request-buffer-pool.js';
+import { withDirectReads } from './direct-read-socket.js';
+import { FrameMemory } from './frame-memory.js';
+import { FrameReader } from './frame-reader.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 
 export interface SocketServerOptions {
@@ -25,7 +28,7 @@ export class SocketServer implements ConnectionOwner {
   readonly dispatcher: RequestDispatcher;
   readonly logger: Logger;
   readonly maxFrameBytes: number;
-  readonly requestBuffers = new RequestBufferPool();
+  readonly frameMemory = new FrameMemory();
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -35,15 +38,22 @@ export class SocketServer implements ConnectionOwner {
     this.dispatcher = options.dispatcher;
     this.logger = options.logger;
     this.maxFrameBytes = options.maxFrameBytes;
-    this.server = createServer(this.onConnection);
+    this.server = createServer({ pauseOnConnect: true }, this.onConnection);
   }
 
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  private readonly onConnection = (socket: Socket): void => {
-    this.connections.add(new Connection(socket, this));
+  private readonly onConnection = (accepted: Socket): void => {
+    const reader = new FrameReader(this.maxFrameBytes, this.frameMemory);
+    let connection: Connection | null = null;
+    const socket = withDirectReads(accepted, {
+      buffer: () => reader.readTarget(),
+      callback: (count, buffer) => connection?.onRead(buffer, count),
+    });
+    connection = new Connection(socket ?? accepted, this, reader, socket !== null);
+    this.connections.add(connection);
   };
 
   onClosed(connection: Connection): void {

@@ -16,6 +16,7 @@
 import { createRequire } from 'node:module';
 import { connect as netConnect, type Socket } from 'node:net';
 import { ErrorCode } from '../protocol/error-codes.js';
+import { FrameDecoder, FrameSizeError } from '../protocol/frame-decoder.js';
 import { RequestHeader, ResponseHeader, requestHeaderVersion, responseHeaderVersion } from '../protocol/generated/index.js';
 import { Reader, Writer } from '../protocol/primitives/index.js';
 import { API_VERSIONS, type ClientApi } from './client-api.js';
@@ -64,12 +65,10 @@ export class KafkaConnection {
   readonly address: string;
   private readonly clientId: string;
   private readonly requestTimeoutMs: number;
-  private readonly maxResponseBytes: number;
   private readonly inFlight = new Map<number, InFlight>();
   private brokerVersions: ReadonlyMap<number, VersionRange> = new Map();
   private nextCorrelationId = 1;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+  private readonly decoder: FrameDecoder;
   private failure: Error | null = null;
   private isClosed = false;
 
@@ -77,7 +76,8 @@ export class KafkaConnection {
     this.address = `${options.host}:${options.port}`;
     this.clientId = options.clientId ?? 'samsa';
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    // Every response starts with its correlation id.
+    this.decoder = new FrameDecoder(options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 4);
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('error', this.onError);
@@ -187,12 +187,14 @@ export class KafkaConnection {
   }
 
   private readonly onData = (chunk: Buffer): void => {
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
+    this.decoder.push(chunk);
     try {
-      for (let frame = this.nextFrame(); frame !== null; frame = this.nextFrame()) this.onFrame(frame);
+      for (let frame = this.decoder.next(); frame !== null; frame = this.decoder.next()) this.onFrame(frame);
     } catch (err) {
-      this.fail(err as Error);
+      const failure = err instanceof FrameSizeError
+        ? new BrokerConnectionError(this.address, `the broker at ${this.address} sent a response whose ${err.message}`, undefined, false)
+        : err as Error;
+      this.fail(failure);
       this.socket.destroy();
     }
   };
@@ -205,59 +207,6 @@ export class KafkaConnection {
   private readonly onClose = (): void => {
     this.fail(new BrokerConnectionError(this.address, `the broker at ${this.address} closed the connection`, undefined, false));
   };
-
-  /** The next complete response frame without its size prefix, or null until more bytes arrive. */
-  private nextFrame(): Buffer | null {
-    if (this.buffered < SIZE_BYTES) return null;
-    const size = this.peekSize();
-    if (size < SIZE_BYTES || size > this.maxResponseBytes) {
-      throw new BrokerConnectionError(this.address, `the broker at ${this.address} sent a response of ${size} bytes, outside [4, ${this.maxResponseBytes}]`, undefined, false);
-    }
-    if (this.buffered < SIZE_BYTES + size) return null;
-    this.consume(SIZE_BYTES);
-    return this.take(size);
-  }
-
-  private peekSize(): number {
-    const first = this.chunks[0]!;
-    if (first.length >= SIZE_BYTES) return first.readInt32BE(0);
-    return Buffer.concat(this.chunks, SIZE_BYTES).readInt32BE(0);
-  }
-
-  private consume(n: number): void {
-    let left = n;
-    while (left > 0) {
-      const first = this.chunks[0]!;
-      if (first.length <= left) {
-        this.chunks.shift();
-        left -= first.length;
-      } else {
-        this.chunks[0] = first.subarray(left);
-        left = 0;
-      }
-    }
-    this.buffered -= n;
-  }
-
-  /** `n` bytes as one buffer: a view when they lie in one chunk, a copy only when they straddle chunks. */
-  private take(n: number): Buffer {
-    const first = this.chunks[0]!;
-    if (first.length >= n) {
-      const frame = first.subarray(0, n);
-      this.consume(n);
-      return frame;
-    }
-    const frame = Buffer.allocUnsafe(n);
-    let at = 0;
-    while (at < n) {
-      const chunk = this.chunks[0]!;
-      const part = Math.min(chunk.length, n - at);
-      chunk.copy(frame, at, 0, part);
-      at += part;
-      this.consume(part);
-    }
-    return frame;
-  }
 
   private onFrame(frame: Buffer): void {
     const correlationId = frame.readInt32BE(0);

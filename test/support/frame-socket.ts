@@ -4,11 +4,11 @@
  * backpressure (`pause()` stops reading the socket, so the kernel buffers fill and the broker's
  * writes block), and whether the broker closed the connection.
  *
- * Response frames are split by the broker's own FrameDecoder, which keeps a chunk list, so a
+ * Response frames are split by the client's FrameDecoder, which keeps a chunk list, so a
  * multi-MiB Fetch response costs one copy rather than one per socket read.
  */
 import { type Socket, connect } from 'node:net';
-import { FrameDecoder } from '../../src/broker/frame-decoder.js';
+import { FrameDecoder } from '../../src/protocol/frame-decoder.js';
 import {
   API_BY_KEY, RequestHeader, ResponseHeader, requestHeaderVersion, responseHeaderVersion,
 } from '../../src/protocol/generated/index.js';
