@@ -9,6 +9,7 @@ import type { Controller } from '../cluster/controller.js';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js';
 import type { ProducerIdManager } from '../coordinator/producer-id-manager.js';
 import type { LogManager } from '../storage/log-manager.js';
+import type { ReadBufferSource } from '../storage/read-buffer-source.js';
 import type { BrokerConfig } from './broker-config.js';
 import type { FetchSessionCache } from './fetch-session-cache.js';
 import type { GroupCoordinatorLog } from './group-coordinator-log.js';
@@ -52,6 +53,8 @@ export interface RequestContext {
   readonly clientAddress: string;
   /** Closes the client's connection after this request (Kafka does so on a failed acks=0 produce). */
   closeConnection(reason: string): void;
+  /** For log reads whose bytes go into the response: reused once the response is written. */
+  readonly readBuffers?: ReadBufferSource;
 }
 
 export interface ApiHandler<Req, Res> {

@@ -23,9 +23,11 @@ import {
 import { ProtocolError, Reader, Writer } from '../protocol/primitives/index.js';
 import type { BrokerServices, RequestContext } from './api-handler.js';
 import { FrameSizeError } from '../protocol/frame-decoder.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { Frame, FrameReader } from './frame-reader.js';
 import { advertisedApiVersions } from './handlers/api-versions.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
+import { ResponseBuffers } from './response-buffers.js';
 
 const API_VERSIONS_KEY = 18;
 const MIN_HEADER_BYTES = 8;
@@ -44,6 +46,8 @@ export interface ConnectionOwner {
   readonly services: BrokerServices;
   readonly dispatcher: RequestDispatcher;
   readonly logger: Logger;
+  /** Buffers that log reads for a response borrow until it is written. */
+  readonly readBufferPool: BufferPool;
   onClosed(connection: Connection): void;
 }
 
@@ -217,6 +221,7 @@ export class Connection {
       }
       throw err;
     }
+    const readBuffers = new ResponseBuffers(this.owner.readBufferPool);
     const ctx: RequestContext = {
       broker: this.owner.services,
       apiKey,
@@ -227,9 +232,20 @@ export class Connection {
       closeConnection: (reason) => {
         this.closeAfterResponse = reason;
       },
+      readBuffers,
     };
-    const response = await handler.handle(ctx, body);
-    if (response !== null && !this.closed) this.send(api, apiVersion, correlationId, response);
+    let response: unknown;
+    try {
+      response = await handler.handle(ctx, body);
+    } catch (err) {
+      readBuffers.release();
+      throw err;
+    }
+    if (response !== null && !this.closed) {
+      this.send(api, apiVersion, correlationId, response, readBuffers);
+    } else {
+      readBuffers.release();
+    }
   }
 
   private sendUnsupportedApiVersions(correlationId: number): void {
@@ -244,20 +260,27 @@ export class Connection {
     this.write(w);
   }
 
-  private send(api: ApiSpec, apiVersion: number, correlationId: number, body: unknown): void {
+  private send(api: ApiSpec, apiVersion: number, correlationId: number, body: unknown, readBuffers: ResponseBuffers): void {
     const w = new Writer();
-    ResponseHeader.write(w, { correlationId }, responseHeaderVersion(api, apiVersion));
-    api.response.write(w, body, apiVersion);
-    this.write(w);
+    try {
+      ResponseHeader.write(w, { correlationId }, responseHeaderVersion(api, apiVersion));
+      api.response.write(w, body, apiVersion);
+    } catch (err) {
+      readBuffers.release();
+      throw err;
+    }
+    this.write(w, readBuffers.isEmpty ? undefined : () => readBuffers.release());
   }
 
-  private write(w: Writer): void {
+  /** Writes `w` as one frame; `onWritten` runs once the kernel has every byte (or the write failed). */
+  private write(w: Writer, onWritten?: () => void): void {
     const size = Buffer.allocUnsafe(4);
     size.writeInt32BE(w.length, 0);
     const socket = this.socket;
     socket.cork();
     socket.write(size);
-    for (const chunk of w.toChunks()) socket.write(chunk);
+    const chunks = w.toChunks();
+    for (let i = 0; i < chunks.length; i++) socket.write(chunks[i]!, i === chunks.length - 1 ? onWritten : undefined);
     socket.uncork();
   }
 }

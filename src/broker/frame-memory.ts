@@ -5,14 +5,14 @@
  * - `scratch`: where a socket read lands when no large frame is being assembled. It is reused by
  *   the next read of any connection, so whatever a read brings is copied out before its callback
  *   returns (see FrameReader).
- * - `pool`: reusable buffers for Produce frames (see RequestBufferPool).
+ * - `pool`: reusable buffers for Produce frames (see BufferPool).
  * - a budget for frames held whole before they are complete: a frame is given its full size as
  *   soon as its size prefix is read, so that the rest of it can be read straight into place. Kafka
  *   allocates the same way, but one 6-byte prefix then claims up to socket.request.max.bytes; past
  *   the budget, frames are collected piece by piece as their bytes arrive, so memory follows what
  *   clients actually sent.
  */
-import { RequestBufferPool } from './request-buffer-pool.js';
+import { BufferPool } from './buffer-pool.js';
 
 /** As large as libuv's own read buffers. */
 const DEFAULT_SCRATCH_BYTES = 64 * 1024;
@@ -22,18 +22,18 @@ const DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024;
 export interface FrameMemoryOptions {
   readonly scratchBytes?: number;
   readonly budgetBytes?: number;
-  readonly pool?: RequestBufferPool;
+  readonly pool?: BufferPool;
 }
 
 export class FrameMemory {
   readonly scratch: Buffer;
-  readonly pool: RequestBufferPool;
+  readonly pool: BufferPool;
   readonly budgetBytes: number;
   private reservedBytes = 0;
 
   constructor(options: FrameMemoryOptions = {}) {
     this.scratch = Buffer.allocUnsafeSlow(options.scratchBytes ?? DEFAULT_SCRATCH_BYTES);
-    this.pool = options.pool ?? new RequestBufferPool();
+    this.pool = options.pool ?? new BufferPool();
     this.budgetBytes = options.budgetBytes ?? DEFAULT_BUDGET_BYTES;
   }
 

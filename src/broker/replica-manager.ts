@@ -19,6 +19,7 @@ import { TIMESTAMP_TYPE_LOG_APPEND_TIME } from '../protocol/record-batch/index.j
 import type { LogConfig } from '../storage/log-config.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { FetchDataInfo, LogAppendInfo, PartitionLog } from '../storage/partition-log.js';
+import type { ReadBufferSource } from '../storage/read-buffer-source.js';
 import { DelayedOperationPurgatory } from './delayed/delayed-operation-purgatory.js';
 
 export const ISOLATION_READ_UNCOMMITTED = 0;
@@ -163,8 +164,10 @@ export class ReplicaManager {
     return info;
   }
 
-  read(partition: Partition, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean): Promise<FetchDataInfo> {
-    return partition.log.read(fetchOffset, maxBytes, partition.maxReadableOffset(isolationLevel), minOneBatch);
+  read(
+    partition: Partition, fetchOffset: number, maxBytes: number, isolationLevel: number, minOneBatch: boolean, buffers?: ReadBufferSource,
+  ): Promise<FetchDataInfo> {
+    return partition.log.read(fetchOffset, maxBytes, partition.maxReadableOffset(isolationLevel), minOneBatch, buffers);
   }
 
   allPartitions(): IterableIterator<Partition> {

@@ -7,6 +7,7 @@
 import { type Server, type Socket, createServer } from 'node:net';
 import type { Logger } from 'pino';
 import type { BrokerServices } from './api-handler.js';
+import { BufferPool } from './buffer-pool.js';
 import { Connection, type ConnectionOwner } from './connection.js';
 import { withDirectReads } from './direct-read-socket.js';
 import { FrameMemory } from './frame-memory.js';
@@ -29,6 +30,7 @@ export class SocketServer implements ConnectionOwner {
   readonly logger: Logger;
   readonly maxFrameBytes: number;
   readonly frameMemory = new FrameMemory();
+  readonly readBufferPool = new BufferPool();
   private readonly server: Server;
   private readonly connections = new Set<Connection>();
   private sweepTimer: NodeJS.Timeout | null = null;

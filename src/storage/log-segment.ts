@@ -20,6 +20,7 @@ import {
 } from '../protocol/record-batch/index.js';
 import type { FileHandleCache } from './file-handle-cache.js';
 import { OffsetIndex } from './offset-index.js';
+import { FRESH_READ_BUFFERS, type ReadBufferSource } from './read-buffer-source.js';
 import { TimeIndex } from './time-index.js';
 
 const readAsync = promisify(readCallback);
@@ -234,8 +235,8 @@ export class LogSegment {
     this.bytesSinceLastIndexEntry += records.length;
   }
 
-  private async readAt(position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
+  private async readAt(position: number, length: number, buffers: ReadBufferSource = FRESH_READ_BUFFERS): Promise<Buffer> {
+    const buf = buffers.allocate(length);
     const fd = this.handles.isFullyHeld ? await this.handles.acquireAsync(this.currentLogPath) : this.handles.acquire(this.logPath);
     const path = this.logPath;
     try {
@@ -259,16 +260,20 @@ export class LogSegment {
    * offset reaches `maxOffset`. Null when the segment holds nothing at or after `startOffset`;
    * empty `records` when something is there but the limits let nothing through.
    */
-  async read(startOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): Promise<SegmentReadResult | null> {
+  async read(
+    startOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean, buffers: ReadBufferSource = FRESH_READ_BUFFERS,
+  ): Promise<SegmentReadResult | null> {
     try {
-      return await this.readBatches(startOffset, maxBytes, maxOffset, minOneBatch);
+      return await this.readBatches(startOffset, maxBytes, maxOffset, minOneBatch, buffers);
     } finally {
       // The reusable cursor must not keep the last read buffer alive while the segment sits idle.
       this.cursor.clear();
     }
   }
 
-  private async readBatches(startOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): Promise<SegmentReadResult | null> {
+  private async readBatches(
+    startOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean, buffers: ReadBufferSource,
+  ): Promise<SegmentReadResult | null> {
     const size = this.size;
     const entry = this.offsetIndex.lookup(startOffset);
     let position = entry.position;
@@ -284,11 +289,11 @@ export class LogSegment {
     }
     let length = Math.min(size - position, maxBytes + READ_SLACK_BYTES);
     while (position < size) {
-      const buf = await this.readAt(position, length);
+      const buf = await this.readAt(position, length, buffers);
       const cursor = this.cursor.reset(buf);
       while (cursor.next()) {
         if (cursor.header.lastOffset >= startOffset) {
-          return this.collect(buf, position, cursor.header.offset, startOffset, maxBytes, maxOffset, minOneBatch);
+          return this.collect(buf, position, cursor.header.offset, startOffset, maxBytes, maxOffset, minOneBatch, buffers);
         }
       }
       if (cursor.position === 0) {
@@ -312,6 +317,7 @@ export class LogSegment {
   /** From the batch at `start` of `buf` (read from file position `bufPosition`), takes whole batches within the limits. */
   private async collect(
     buf: Buffer, bufPosition: number, start: number, startOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean,
+    buffers: ReadBufferSource,
   ): Promise<SegmentReadResult> {
     const empty = { records: buf.subarray(0, 0), firstOffset: startOffset, nextOffset: startOffset };
     const cursor = this.cursor.reset(buf, start);
@@ -333,7 +339,7 @@ export class LogSegment {
     // The first batch is not wholly in `buf`: read exactly it.
     const size = this.partialBatchSize(buf.subarray(start));
     if (size > maxBytes && !minOneBatch) return empty;
-    const whole = await this.readAt(bufPosition + start, size);
+    const whole = await this.readAt(bufPosition + start, size, buffers);
     const wholeCursor = this.cursor.reset(whole);
     if (!wholeCursor.next()) throw storageError(`read of ${this.logPath}`, new Error(`batch at ${bufPosition + start} is truncated`));
     const header = wholeCursor.header;

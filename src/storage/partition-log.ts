@@ -19,6 +19,7 @@ import { CLEANUP_DELETE, type LogConfig } from './log-config.js';
 import type { FileHandleCache } from './file-handle-cache.js';
 import { LeaderEpochCache } from './leader-epoch-cache.js';
 import { LogSegment } from './log-segment.js';
+import { FRESH_READ_BUFFERS, type ReadBufferSource } from './read-buffer-source.js';
 
 /** Batches from a producer: offsets are assigned here. */
 export const APPEND_FROM_CLIENT = 0;
@@ -264,7 +265,9 @@ export class PartitionLog {
    * Reads whole batches from `fetchOffset`: at most `maxBytes` (but at least one batch when
    * `minOneBatch`), none at or past `maxOffset` (the high watermark for consumers).
    */
-  async read(fetchOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): Promise<FetchDataInfo> {
+  async read(
+    fetchOffset: number, maxBytes: number, maxOffset: number, minOneBatch: boolean, buffers: ReadBufferSource = FRESH_READ_BUFFERS,
+  ): Promise<FetchDataInfo> {
     this.ensureOnline();
     if (fetchOffset < this.logStartOffset || fetchOffset > this.logEndOffset) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${fetchOffset} is outside ${this.name}'s range [${this.logStartOffset}, ${this.logEndOffset}]`);
@@ -275,7 +278,7 @@ export class PartitionLog {
     const segments = this.segments;
     try {
       for (let i = this.segmentIndexFor(fetchOffset); i < segments.length; i++) {
-        const result = await segments[i]!.read(fetchOffset, maxBytes, limit, minOneBatch);
+        const result = await segments[i]!.read(fetchOffset, maxBytes, limit, minOneBatch, buffers);
         if (result !== null) return result;
       }
     } catch (err) {

@@ -8,6 +8,8 @@
  * - A client that pipelines Fetch requests for megabytes and stops reading holds the broker to
  *   about one response in memory (it reads no further request until the client drains), while
  *   other clients are served; once it reads again it gets every response, in order.
+ * - A Fetch response queued for a slow reader keeps its bytes while other clients' Fetches reuse
+ *   the pooled read buffers.
  * - Pipelined requests are answered in request order even when the first is a long-poll Fetch.
  *
  * Memory is measured in a broker running in a process of its own (test/support/broker-process.ts),
@@ -260,6 +262,51 @@ describe('a broker bounds what one connection can make it hold', () => {
     }
     assert.equal(slow.pendingFrames, 0);
     assert.ok(broker.isRunning);
+  });
+
+  test('a Fetch response waiting for a slow reader keeps its bytes while other Fetches reuse the read buffers', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+    // Log reads borrow pooled buffers that go back once the response is written; given back any
+    // earlier, another client's reads would overwrite a response still queued for a slow reader.
+    const broker = await brokerProcess(t, {});
+    const kafka = kafkajs(broker.bootstrap);
+    const admin = kafka.admin();
+    const producer = kafka.producer();
+    t.after(async () => {
+      await producer.disconnect();
+      await admin.disconnect();
+    });
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: 'slow', numPartitions: 1 }, { topic: 'busy', numPartitions: 1 }] });
+    await producer.connect();
+    for (let i = 0; i < 4; i++) {
+      await producer.send({ topic: 'slow', messages: [{ key: `s${i}`, value: Buffer.alloc(256 * KiB, 0x5a) }] });
+      await producer.send({ topic: 'busy', messages: [{ key: `b${i}`, value: Buffer.alloc(256 * KiB, 0xb5) }] });
+    }
+    const fetchTopic = (topic: string, correlationId: number): Buffer => requestFrame(1, 12, correlationId, fetchRequest(topic, 0, 0, 2 * MiB));
+    const other = await connect(t, broker.port);
+    const recordsOf = async (socket: FrameSocket, topic: string, correlationId: number): Promise<Buffer> => {
+      socket.write(fetchTopic(topic, correlationId));
+      const res = decodeResponse<FetchResponse>(1, 12, (await socket.next())!);
+      return Buffer.from(res.body.responses[0]!.partitions[0]!.records!);
+    };
+    const expected = await recordsOf(other, 'slow', 1);
+    assert.equal(decodeRecordBatches(expected).length, 4);
+
+    const pipelined = 24;
+    const slow = await connect(t, broker.port);
+    slow.pause();
+    slow.write(Buffer.concat(Array.from({ length: pipelined }, (_, i) => fetchTopic('slow', i + 1))));
+    await sleep(300);
+    for (let i = 0; i < 40; i++) assert.equal(decodeRecordBatches(await recordsOf(other, 'busy', 100 + i)).length, 4);
+
+    slow.resume();
+    for (let i = 1; i <= pipelined; i++) {
+      const frame = await slow.next();
+      assert.ok(frame !== null, `response ${i} arrived`);
+      const res = decodeResponse<FetchResponse>(1, 12, frame);
+      assert.equal(res.correlationId, i);
+      assert.ok(res.body.responses[0]!.partitions[0]!.records!.equals(expected), `response ${i} holds the records it was built from`);
+    }
   });
 });
 

@@ -168,7 +168,7 @@ async function readAll(ctx: RequestContext, plans: readonly TopicPlan[], request
       };
       try {
         const limit = Math.max(0, Math.min(p.maxBytes, budget));
-        const data = await rm.read(partition, p.fetchOffset, limit, request.isolationLevel, bytes === 0);
+        const data = await rm.read(partition, p.fetchOffset, limit, request.isolationLevel, bytes === 0, ctx.readBuffers);
         bytes += data.records.length;
         budget -= data.records.length;
         partitions.push({ ...base, records: data.records });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { FrameMemory } from '../../../src/broker/frame-memory.js';
 import { type Frame, FrameReader } from '../../../src/broker/frame-reader.js';
-import { RequestBufferPool } from '../../../src/broker/request-buffer-pool.js';
+import { BufferPool } from '../../../src/broker/buffer-pool.js';
 import { FrameSizeError } from '../../../src/protocol/frame-decoder.js';
 
 const PRODUCE = 0;
@@ -74,7 +74,7 @@ describe('FrameReader', () => {
   });
 
   test('Produce frames over 4 KiB live in pooled buffers, reused once released; others own their memory', () => {
-    const memory = new FrameMemory({ pool: new RequestBufferPool(2, 1 << 20) });
+    const memory = new FrameMemory({ pool: new BufferPool(2, 1 << 20) });
     const reader = new FrameReader(1 << 22, memory);
     reader.push(frame(PRODUCE, 100_000));
     const [produce] = drain(reader);

@@ -1,18 +1,16 @@
 /**
- * RequestBufferPool: buffers for assembling Produce requests that arrive over several socket
- * reads (a 1 MiB request comes in ~16 reads). Without it every such request is a fresh 1 MiB
- * ArrayBuffer, and under load that external memory drives most of the broker's full garbage
- * collections and their pauses.
+ * BufferPool: reusable buffers for the broker's hot paths, so that large short-lived buffers are
+ * not a fresh ArrayBuffer each. Under load that external memory is what starts most of V8's full
+ * garbage collections, and their pauses are the broker's latency tail. Two pools use it: Produce
+ * requests (FrameMemory) and the log reads a Fetch response is built from (ResponseBuffers).
  *
- * Shared by all connections and bounded: at most `maxBuffers` free buffers of at most
- * `maxBufferBytes` each; larger requests get a fresh buffer. Only Produce requests are pooled,
- * because only for them is it certain that nothing keeps a view of the request once it is handled:
- * the records are written to the log synchronously during the handler, and the response holds no
- * request bytes. A handler that keeps `bytes` from a request (group metadata, say) copies them.
+ * Bounded: at most `maxBuffers` free buffers of at most `maxBufferBytes` each; larger sizes get
+ * null and the caller allocates. A buffer goes back with `release` once nothing holds a view of
+ * it, which is the borrower's contract.
  */
 const MIN_BUFFER_BYTES = 64 * 1024;
 
-export class RequestBufferPool {
+export class BufferPool {
   private readonly free: Buffer[] = [];
 
   constructor(private readonly maxBuffers = 16, private readonly maxBufferBytes = 4 * 1024 * 1024) {}
