@@ -31,6 +31,8 @@ export interface ProduceRun {
   readonly codec: string;
   readonly lingerMs: number;
   readonly batchBytes: number;
+  /** Default RECORD_BYTES. */
+  readonly recordBytes?: number;
   /** Latency mode: msgs/s pacing, and the file of per-record ack latencies. */
   readonly ratePerSec?: number;
   readonly latencyFile?: string;
@@ -38,11 +40,14 @@ export interface ProduceRun {
 
 export function produceArgs(run: ProduceRun): string[] {
   const args = [
-    '-P', '-t', run.topic, '-p', '0', '-b', run.bootstrap, '-s', String(RECORD_BYTES), '-c', String(run.records),
+    '-P', '-t', run.topic, '-p', '0', '-b', run.bootstrap, '-s', String(run.recordBytes ?? RECORD_BYTES), '-c', String(run.records),
     '-a', String(run.acks), '-z', run.codec, '-X', `linger.ms=${run.lingerMs}`, '-X', `batch.size=${run.batchBytes}`,
     '-i', '600000',
   ];
-  if (run.ratePerSec !== undefined) args.push('-r', String(run.ratePerSec));
+  // The pacing loop polls with a timeout computed by a macro that reads the clock twice: when the
+  // thread is descheduled between the reads it polls with -1 and waits for the next event, which
+  // never comes once every message is delivered. Statistics every 100 ms are such an event.
+  if (run.ratePerSec !== undefined) args.push('-r', String(run.ratePerSec), '-T', '100');
   if (run.latencyFile !== undefined) args.push('-l', '-A', run.latencyFile);
   return args;
 }
