@@ -227,7 +227,11 @@ async function rdkafkaLatency(ctx: Context, bootstrap: string, topic: string, lo
   const args = produceArgs({
     bootstrap, topic, records: load.records, recordBytes: load.recordBytes, acks: 1, codec: 'none', lingerMs: 0, batchBytes: BATCH_BYTES, ratePerSec: load.ratePerSec, latencyFile: ackFile,
   });
-  const produced = parseProduced((await runTool(ctx.tools.rdkafkaPerformance, args, TOOL_TIMEOUT_MS)).stdout, load.records);
+  // Exit code 1 means "produced" (less what is still queued, statistics events included) differs
+  // from "delivered"; parseProduced still insists that every record was delivered.
+  const run = await startTool(ctx.tools.rdkafkaPerformance, args, TOOL_TIMEOUT_MS).done;
+  if (run.code !== 0 && run.code !== 1) throw new Error(`rdkafka_performance ${args.join(' ')} exited with ${run.code ?? run.signal}:\n${run.stderr.slice(-2000)}`);
+  const produced = parseProduced(run.stdout, load.records);
   const stopAt = setTimeout(() => consumer.interrupt(), 5_000);
   const consumed = await consumer.done;
   clearTimeout(stopAt);
