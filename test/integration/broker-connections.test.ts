@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, type Producer, logLevel } from 'kafkajs';
 import { pino } from 'pino';
 import { type BrokerHandle, startBroker } from '../../src/broker/broker.js';
 import { ErrorCode } from '../../src/protocol/error-codes.js';
@@ -91,6 +91,22 @@ function fetchRequest(topic: string, fetchOffset: number, maxWaitMs: number, max
 
 function kafkajs(bootstrap: string): Kafka {
   return new Kafka({ clientId: 'connections-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+}
+
+/** Creates `topics` (name → partitions) and hands back a connected producer, disconnected after the test. */
+async function producerFor(t: TestContext, bootstrap: string, topics: Readonly<Record<string, number>>): Promise<Producer> {
+  const kafka = kafkajs(bootstrap);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: Object.entries(topics).map(([topic, numPartitions]) => ({ topic, numPartitions })) });
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = kafka.producer();
+  t.after(() => producer.disconnect());
+  await producer.connect();
+  return producer;
 }
 
 describe('a broker bounds what one connection can make it hold', () => {
@@ -203,16 +219,7 @@ describe('a broker bounds what one connection can make it hold', () => {
     const topic = 'bulk';
     const batches = 8;
     const valueBytes = 512 * KiB;
-    const kafka = kafkajs(broker.bootstrap);
-    const admin = kafka.admin();
-    const producer = kafka.producer();
-    t.after(async () => {
-      await producer.disconnect();
-      await admin.disconnect();
-    });
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-    await producer.connect();
+    const producer = await producerFor(t, broker.bootstrap, { [topic]: 1 });
     for (let i = 0; i < batches; i++) await producer.send({ topic, messages: [{ key: `k${i}`, value: Buffer.alloc(valueBytes, i) }] });
 
     // One reader that keeps up: what one response holds.
@@ -268,16 +275,7 @@ describe('a broker bounds what one connection can make it hold', () => {
     // Log reads borrow pooled buffers that go back once the response is written; given back any
     // earlier, another client's reads would overwrite a response still queued for a slow reader.
     const broker = await brokerProcess(t, {});
-    const kafka = kafkajs(broker.bootstrap);
-    const admin = kafka.admin();
-    const producer = kafka.producer();
-    t.after(async () => {
-      await producer.disconnect();
-      await admin.disconnect();
-    });
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'slow', numPartitions: 1 }, { topic: 'busy', numPartitions: 1 }] });
-    await producer.connect();
+    const producer = await producerFor(t, broker.bootstrap, { slow: 1, busy: 1 });
     for (let i = 0; i < 4; i++) {
       await producer.send({ topic: 'slow', messages: [{ key: `s${i}`, value: Buffer.alloc(256 * KiB, 0x5a) }] });
       await producer.send({ topic: 'busy', messages: [{ key: `b${i}`, value: Buffer.alloc(256 * KiB, 0xb5) }] });
@@ -315,19 +313,9 @@ describe('connections.max.idle.ms', () => {
     const idleMs = 500;
     const broker = await brokerProcess(t, { 'connections.max.idle.ms': String(idleMs) });
     const topic = 'large';
-    const kafka = kafkajs(broker.bootstrap);
-    const admin = kafka.admin();
-    const producer = kafka.producer();
-    t.after(async () => {
-      await producer.disconnect();
-      await admin.disconnect();
-    });
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-    await producer.connect();
+    const producer = await producerFor(t, broker.bootstrap, { [topic]: 1 });
     for (let i = 0; i < 24; i++) await producer.send({ topic, messages: [{ value: Buffer.alloc(512 * KiB, i) }] });
     await producer.disconnect();
-    await admin.disconnect();
 
     // Reads one socket chunk every 10 ms: the 12 MiB response takes seconds to drain, well past idleMs.
     const reader = await connect(t, broker.port);
@@ -361,16 +349,7 @@ describe('memory a partition keeps between requests', () => {
   test('does not grow with the size of the last produce request', { timeout: TEST_TIMEOUT_MS }, async (t) => {
     const broker = await brokerProcess(t, {});
     const partitions = 20;
-    const kafka = kafkajs(broker.bootstrap);
-    const admin = kafka.admin();
-    const producer = kafka.producer();
-    t.after(async () => {
-      await producer.disconnect();
-      await admin.disconnect();
-    });
-    await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'wide', numPartitions: partitions }] });
-    await producer.connect();
+    const producer = await producerFor(t, broker.bootstrap, { wide: partitions });
     const before = await broker.memory();
     for (let p = 0; p < partitions; p++) await producer.send({ topic: 'wide', messages: [{ partition: p, value: Buffer.alloc(900 * KiB, p) }] });
     const after = await broker.memory();
