@@ -93,6 +93,18 @@ function kafkajs(bootstrap: string): Kafka {
   return new Kafka({ clientId: 'connections-test', brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
 }
 
+/** Resumes `socket` and reads Fetch v12 responses 1..count, each carrying exactly `records`. */
+async function expectFetchResponses(socket: FrameSocket, count: number, records: Buffer): Promise<void> {
+  socket.resume();
+  for (let i = 1; i <= count; i++) {
+    const frame = await socket.next();
+    assert.ok(frame !== null, `response ${i} arrived`);
+    const res = decodeResponse<FetchResponse>(1, 12, frame);
+    assert.equal(res.correlationId, i);
+    assert.ok(res.body.responses[0]!.partitions[0]!.records!.equals(records), `response ${i} carries the records it was built from`);
+  }
+}
+
 /** Creates `topics` (name → partitions) and hands back a connected producer, disconnected after the test. */
 async function producerFor(t: TestContext, bootstrap: string, topics: Readonly<Record<string, number>>): Promise<Producer> {
   const kafka = kafkajs(bootstrap);
@@ -259,14 +271,7 @@ describe('a broker bounds what one connection can make it hold', () => {
     assert.ok(whileStalled.arrayBuffers - baseline.arrayBuffers < 2 * responseBytes + 4 * MiB);
 
     // Reading again, the slow client gets every response, in order, each complete.
-    slow.resume();
-    for (let i = 1; i <= pipelined; i++) {
-      const frame = await slow.next();
-      assert.ok(frame !== null, `response ${i} arrived`);
-      const res = decodeResponse<FetchResponse>(1, 12, frame);
-      assert.equal(res.correlationId, i);
-      assert.ok(res.body.responses[0]!.partitions[0]!.records!.equals(expectedRecords), `response ${i} carries every record`);
-    }
+    await expectFetchResponses(slow, pipelined, expectedRecords);
     assert.equal(slow.pendingFrames, 0);
     assert.ok(broker.isRunning);
   });
@@ -297,14 +302,7 @@ describe('a broker bounds what one connection can make it hold', () => {
     await sleep(300);
     for (let i = 0; i < 40; i++) assert.equal(decodeRecordBatches(await recordsOf(other, 'busy', 100 + i)).length, 4);
 
-    slow.resume();
-    for (let i = 1; i <= pipelined; i++) {
-      const frame = await slow.next();
-      assert.ok(frame !== null, `response ${i} arrived`);
-      const res = decodeResponse<FetchResponse>(1, 12, frame);
-      assert.equal(res.correlationId, i);
-      assert.ok(res.body.responses[0]!.partitions[0]!.records!.equals(expected), `response ${i} holds the records it was built from`);
-    }
+    await expectFetchResponses(slow, pipelined, expected);
   });
 });
 
