@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import fc from 'fast-check';
 import { FrameMemory } from '../../../src/broker/frame-memory.js';
 import { type Frame, FrameReader } from '../../../src/broker/frame-reader.js';
 import { BufferPool } from '../../../src/broker/buffer-pool.js';
@@ -111,6 +112,43 @@ describe('FrameReader', () => {
     assert.equal(fromSecond!.reserved, 0);
     first.dispose();
     assert.equal(memory.reserved, 0, 'a closed connection gives its partial frame back');
+  });
+
+  test('any frames, any read sizes, any budget: each frame comes out once, whole, in order, and the budget comes back', () => {
+    const frameArb = fc.record({ apiKey: fc.constantFrom(PRODUCE, FETCH), size: fc.oneof(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 4000, max: 70_000 })) });
+    fc.assert(fc.property(
+      fc.array(frameArb, { minLength: 1, maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 20_000 }), { minLength: 1, maxLength: 8 }),
+      fc.integer({ min: 0, max: 200_000 }), fc.boolean(),
+      (specs, readSizes, budgetBytes, direct) => {
+        const memory = new FrameMemory({ scratchBytes: 8192, budgetBytes, pool: new BufferPool(2, 64 * 1024) });
+        const reader = new FrameReader(1 << 20, memory);
+        const sent = specs.map((f) => frame(f.apiKey, f.size));
+        const stream = Buffer.concat(sent);
+        let at = 0;
+        for (let i = 0; at < stream.length; i++) {
+          const want = readSizes[i % readSizes.length]!;
+          if (direct) {
+            const target = reader.readTarget();
+            const count = Math.min(target.length, want, stream.length - at);
+            stream.copy(target, 0, at, at + count);
+            reader.onRead(target, count);
+            memory.scratch.fill(0xee);
+            at += count;
+          } else {
+            const chunk = Buffer.from(stream.subarray(at, at + want));
+            reader.push(chunk);
+            chunk.fill(0xee);
+            at += chunk.length;
+          }
+        }
+        const got = drain(reader);
+        assert.equal(got.length, sent.length);
+        got.forEach((f, i) => assert.ok(f.bytes.equals(sent[i]!.subarray(4)), `frame ${i}`));
+        assert.ok(memory.reserved <= budgetBytes);
+        for (const f of got) reader.release(f);
+        assert.equal(memory.reserved, 0);
+      },
+    ), { seed: 20251125, numRuns: 300 });
   });
 
   test('a bad size prefix fails only after the frames before it are taken', () => {
