@@ -105,12 +105,18 @@ export function startTool(file: string, args: readonly string[], timeoutMs: numb
 }
 
 /** Runs `file` to the end; rejects unless it exits with 0. */
-export async function runTool(file: string, args: readonly string[], timeoutMs: number): Promise<ToolResult> {
+export async function runTool(file: string, args: readonly string[], timeoutMs: number, okCodes: readonly number[] = [0]): Promise<ToolResult> {
   const result = await startTool(file, args, timeoutMs).done;
-  if (result.code !== 0) {
+  if (result.code === null || !okCodes.includes(result.code)) {
     throw new Error(`${file} ${args.join(' ')} exited with ${result.code ?? result.signal}:\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`);
   }
   return result;
+}
+
+/** The librdkafka version rdkafka_performance (and so the mock cluster) was built against, from its usage text. */
+export async function librdkafkaVersion(tools: BenchTools): Promise<string> {
+  const usage = await startTool(tools.rdkafkaPerformance, [], 10_000).done;
+  return /librdkafka version (\S+)/.exec(usage.stdout + usage.stderr)?.[1] ?? 'unknown';
 }
 
 /** VmRSS of a live process, in KiB (0 once it is gone). */

@@ -27,7 +27,7 @@ import { createTopics } from '../src/client/admin.js';
 import { KafkaConnection } from '../src/client/kafka-connection.js';
 import { ErrorCode, errorName } from '../src/protocol/error-codes.js';
 import type { OffsetCommitResponse } from '../src/protocol/generated/index.js';
-import { buildTools, killStartedChildren, startMockCluster, startSamsa, startTool, type MockCluster, type SamsaProcess } from './broker-processes.js';
+import { buildTools, killStartedChildren, librdkafkaVersion, startMockCluster, startSamsa, type MockCluster, type SamsaProcess } from './broker-processes.js';
 import { GroupMember, type MemberObserver, type MemberSettings } from './group-member.js';
 import { commit, environment, machine } from './measure.js';
 import type { EncodedRequest, RawConnection } from './raw-connection.js';
@@ -357,8 +357,7 @@ async function run(mock: MockCluster, dataRoot: string): Promise<void> {
 
 async function main(): Promise<void> {
   const tools = buildTools();
-  const usage = await startTool(tools.rdkafkaPerformance, [], 10_000).done;
-  const version = /librdkafka version (\S+)/.exec(usage.stdout + usage.stderr)?.[1] ?? 'unknown';
+  const version = await librdkafkaVersion(tools);
   console.log(`group-coordinator bench, ${new Date().toISOString()}, ${environment()}, ${machine()}, commit ${commit()}, mock cluster from librdkafka ${version}`);
   const dataRoot = mkdtempSync(join(tmpdir(), 'samsa-bench-groups-'));
   let mock: MockCluster | null = null;

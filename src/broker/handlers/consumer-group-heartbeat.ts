@@ -17,15 +17,8 @@ import { ErrorCode } from '../../protocol/error-codes.js';
 import {
   type ConsumerGroupHeartbeatRequest, type ConsumerGroupHeartbeatResponse, defaultConsumerGroupHeartbeatResponse,
 } from '../../protocol/generated/index.js';
-import { type RequestContext, defineHandler } from '../api-handler.js';
-
-/** The member's client as Kafka records it: the client id, and the host as InetAddress prints it ("/127.0.0.1"). */
-function clientInfoOf(ctx: RequestContext): { clientId: string; clientHost: string } {
-  const address = ctx.clientAddress;
-  const portSeparator = address.lastIndexOf(':');
-  const host = portSeparator > 0 ? address.slice(0, portSeparator) : address;
-  return { clientId: ctx.clientId ?? '', clientHost: `/${host}` };
-}
+import { defineHandler } from '../api-handler.js';
+import { memberClientInfo } from './member-client-info.js';
 
 export const consumerGroupHeartbeatHandler = defineHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse>({
   apiKey: 68,
@@ -35,6 +28,6 @@ export const consumerGroupHeartbeatHandler = defineHandler<ConsumerGroupHeartbea
     if (!ctx.broker.config.groupCoordinatorRebalanceProtocols.includes('consumer')) {
       return { ...defaultConsumerGroupHeartbeatResponse(), errorCode: ErrorCode.UNSUPPORTED_VERSION };
     }
-    return ctx.broker.groupCoordinator.consumerGroupHeartbeat(clientInfoOf(ctx), request, ctx.apiVersion);
+    return ctx.broker.groupCoordinator.consumerGroupHeartbeat(memberClientInfo(ctx), request, ctx.apiVersion);
   },
 });

@@ -12,21 +12,14 @@
  * for librdkafka).
  */
 import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/generated/index.js';
-import { type RequestContext, defineHandler } from '../api-handler.js';
-
-/** The member's client as Kafka records it: the client id, and the host as InetAddress prints it ("/127.0.0.1"). */
-function clientInfoOf(ctx: RequestContext): { clientId: string; clientHost: string } {
-  const address = ctx.clientAddress;
-  const portSeparator = address.lastIndexOf(':');
-  const host = portSeparator > 0 ? address.slice(0, portSeparator) : address;
-  return { clientId: ctx.clientId ?? '', clientHost: `/${host}` };
-}
+import { defineHandler } from '../api-handler.js';
+import { memberClientInfo } from './member-client-info.js';
 
 export const joinGroupHandler = defineHandler<JoinGroupRequest, JoinGroupResponse>({
   apiKey: 11,
   minVersion: 0,
   maxVersion: 9,
   handle(ctx, request) {
-    return ctx.broker.groupCoordinator.joinGroup(clientInfoOf(ctx), request, ctx.apiVersion);
+    return ctx.broker.groupCoordinator.joinGroup(memberClientInfo(ctx), request, ctx.apiVersion);
   },
 });

@@ -27,7 +27,7 @@ import {
   type ClassicRebalancer, type CoordinatorLogger, NEW_MEMBER_JOIN_TIMEOUT_MS, generationResponse, joinError,
 } from './classic-rebalancer.js';
 import type { CoordinatorRecord } from './coordinator-record.js';
-import type { Group, GroupCoordinatorConfig } from './group.js';
+import type { ClientInfo, Group, GroupCoordinatorConfig } from './group.js';
 
 export interface ClassicGroupManagerOptions {
   readonly config: GroupCoordinatorConfig;
@@ -38,9 +38,7 @@ export interface ClassicGroupManagerOptions {
   readonly write: (groupId: string, records: readonly CoordinatorRecord[]) => Promise<void>;
 }
 
-export interface JoinContext {
-  readonly clientId: string;
-  readonly clientHost: string;
+export interface JoinContext extends ClientInfo {
   readonly apiVersion: number;
 }
 
@@ -273,13 +271,11 @@ export class ClassicGroupManager {
   heartbeat(request: HeartbeatRequest): number {
     const group = this.classicGroup(request.groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
-    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     try {
-      group.validateMember(request.memberId, request.groupInstanceId);
+      group.validateGeneration(request.memberId, request.groupInstanceId, request.generationId);
     } catch (err) {
       return errorCodeOf(err);
     }
-    if (request.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     if (group.is('Empty')) return ErrorCode.UNKNOWN_MEMBER_ID;
     // A member may heartbeat right after its JoinGroup answer, before syncing: that counts as alive.
     this.rebalancer.rescheduleHeartbeat(group, group.member(request.memberId));
@@ -343,13 +339,11 @@ export class ClassicGroupManager {
 }
 
 function validateSync(group: ClassicGroup, request: SyncGroupRequest): number {
-  if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   try {
-    group.validateMember(request.memberId, request.groupInstanceId);
+    group.validateGeneration(request.memberId, request.groupInstanceId, request.generationId);
   } catch (err) {
     return errorCodeOf(err);
   }
-  if (request.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
   const groupType = group.protocolType() === '' ? null : group.protocolType();
   if (isInconsistent(request.protocolType, groupType) || isInconsistent(request.protocolName, group.protocolName)) {
     return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;

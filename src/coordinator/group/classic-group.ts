@@ -239,6 +239,13 @@ export class ClassicGroup implements Group {
     return max;
   }
 
+  /** What Heartbeat and SyncGroup check first: a live group, a known (unfenced) member, the current generation. */
+  validateGeneration(memberId: string, groupInstanceId: string | null, generationId: number): void {
+    if (this.currentState === 'Dead') throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    this.validateMember(memberId, groupInstanceId);
+    if (generationId !== this.generationId) throw new KafkaError(ErrorCode.ILLEGAL_GENERATION);
+  }
+
   /** Kafka's validateMember: a static member's instance id must map to this member id (else it is fenced). */
   validateMember(memberId: string, groupInstanceId: string | null): void {
     if (groupInstanceId !== null) {

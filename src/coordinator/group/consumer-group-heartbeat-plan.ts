@@ -36,17 +36,12 @@ import {
 } from './consumer-group-member.js';
 import type { CoordinatorRecord } from './coordinator-record.js';
 import { type OwnedTopicPartitions, reconcileMember } from './current-assignment-builder.js';
-import type { Group, GroupCoordinatorConfig, TopicMetadataSource } from './group.js';
+import type { ClientInfo, Group, GroupCoordinatorConfig, TopicMetadataSource } from './group.js';
 import { compileTopicRegex, hasRegex, resolveTopicRegex } from './subscription-regex.js';
 import { buildTargetAssignment } from './target-assignment-builder.js';
 
 /** ConsumerGroupHeartbeat v1 (KIP-1082): the client generates its member id. */
 const CONSUMER_GENERATED_MEMBER_ID_REQUIRED_VERSION = 1;
-
-export interface HeartbeatClient {
-  readonly clientId: string;
-  readonly clientHost: string;
-}
 
 export interface HeartbeatPlanContext {
   readonly config: GroupCoordinatorConfig;
@@ -160,7 +155,7 @@ function consumerGroupForHeartbeat(ctx: HeartbeatPlanContext, groupId: string, i
   throw new KafkaError(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${groupId} is not a consumer group.`);
 }
 
-export function planHeartbeat(ctx: HeartbeatPlanContext, client: HeartbeatClient, request: ConsumerGroupHeartbeatRequest): HeartbeatPlan {
+export function planHeartbeat(ctx: HeartbeatPlanContext, client: ClientInfo, request: ConsumerGroupHeartbeatRequest): HeartbeatPlan {
   const records: CoordinatorRecord[] = [];
   const isJoin = request.memberEpoch === 0;
   const owned: OwnedTopicPartitions = request.topicPartitions;

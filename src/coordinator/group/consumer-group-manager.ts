@@ -35,13 +35,7 @@ import {
 } from './consumer-group-member.js';
 import type { CoordinatorRecord } from './coordinator-record.js';
 import type { CoordinatorTimer } from './coordinator-timer.js';
-import type { Group, GroupCoordinatorConfig, TopicMetadataSource } from './group.js';
-
-/** The client a request came from (the facade's ClientInfo has the same shape). */
-export interface ConsumerGroupClient {
-  readonly clientId: string;
-  readonly clientHost: string;
-}
+import type { ClientInfo, Group, GroupCoordinatorConfig, TopicMetadataSource } from './group.js';
 
 export interface ConsumerGroupManagerOptions {
   readonly config: GroupCoordinatorConfig;
@@ -92,7 +86,7 @@ export class ConsumerGroupManager {
 
   // --- ConsumerGroupHeartbeat ----------------------------------------------------------------------
 
-  async heartbeat(client: ConsumerGroupClient, request: ConsumerGroupHeartbeatRequest, apiVersion: number): Promise<ConsumerGroupHeartbeatResponse> {
+  async heartbeat(client: ClientInfo, request: ConsumerGroupHeartbeatRequest, apiVersion: number): Promise<ConsumerGroupHeartbeatResponse> {
     try {
       validateHeartbeatRequest(request, apiVersion, this.options.config.consumerGroupAssignors, this.options.topics.topicNames !== undefined);
       return await this.runExclusive(request.groupId, async () => {

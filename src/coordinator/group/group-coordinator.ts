@@ -34,7 +34,7 @@ import { type CoordinatorLog, partitionForGroup } from './coordinator-log.js';
 import type { CoordinatorRecord } from './coordinator-record.js';
 import type { CoordinatorTimer } from './coordinator-timer.js';
 import { deleteGroups, describeGroups, expireOffsets, listGroups } from './group-admin.js';
-import type { Group, GroupCoordinatorConfig, TopicMetadataSource } from './group.js';
+import type { ClientInfo, Group, GroupCoordinatorConfig, TopicMetadataSource } from './group.js';
 import { OffsetManager } from './offset-manager.js';
 import { commitOffsets, deleteOffsets, fetchOffsets } from './offset-requests.js';
 
@@ -44,11 +44,6 @@ export interface GroupCoordinatorOptions {
   readonly topics: TopicMetadataSource;
   readonly timer: CoordinatorTimer;
   readonly logger: CoordinatorLogger;
-}
-
-export interface ClientInfo {
-  readonly clientId: string;
-  readonly clientHost: string;
 }
 
 const EXPIRATION_KEY = 'offsets-expiration';

@@ -43,6 +43,13 @@ export interface Group {
 }
 
 /** What the coordinator needs of the cluster's topics (KIP-848 assignments are by topic id). */
+/** The client a request came from, as Kafka records it on a member. */
+export interface ClientInfo {
+  readonly clientId: string;
+  /** The host as Java's InetAddress prints it ("/127.0.0.1"). */
+  readonly clientHost: string;
+}
+
 export interface TopicMetadataSource {
   /** Topic id (base64url) and partition count, or undefined if the topic does not exist. */
   topic(name: string): { readonly topicId: string; readonly partitionCount: number } | undefined;

@@ -26,18 +26,30 @@ function drain(reader: FrameReader): Frame[] {
 
 /**
  * Feeds `stream` as a socket with direct reads would: each read fills the reader's target with
- * at most `readBytes` (the kernel's share), and the scratch buffer is scribbled over afterwards,
- * as the next read of another connection would.
+ * at most the next of `readBytes` (the kernel's share, cycling), and the scratch buffer is
+ * scribbled over afterwards, as the next read of another connection would.
  */
-function feedDirect(reader: FrameReader, memory: FrameMemory, stream: Buffer, readBytes: number): void {
+function feedDirect(reader: FrameReader, memory: FrameMemory, stream: Buffer, readBytes: number | readonly number[]): void {
+  const sizes = typeof readBytes === 'number' ? [readBytes] : readBytes;
   let at = 0;
-  while (at < stream.length) {
+  for (let i = 0; at < stream.length; i++) {
     const target = reader.readTarget();
-    const count = Math.min(target.length, readBytes, stream.length - at);
+    const count = Math.min(target.length, sizes[i % sizes.length]!, stream.length - at);
     stream.copy(target, 0, at, at + count);
     reader.onRead(target, count);
     memory.scratch.fill(0xee);
     at += count;
+  }
+}
+
+/** Feeds `stream` as 'data' chunks of the next of `readBytes` (cycling), each scribbled over once pushed. */
+function feedChunks(reader: FrameReader, stream: Buffer, readBytes: readonly number[]): void {
+  let at = 0;
+  for (let i = 0; at < stream.length; i++) {
+    const chunk = Buffer.from(stream.subarray(at, at + readBytes[i % readBytes.length]!));
+    reader.push(chunk);
+    chunk.fill(0xee);
+    at += chunk.length;
   }
 }
 
@@ -124,23 +136,8 @@ describe('FrameReader', () => {
         const reader = new FrameReader(1 << 20, memory);
         const sent = specs.map((f) => frame(f.apiKey, f.size));
         const stream = Buffer.concat(sent);
-        let at = 0;
-        for (let i = 0; at < stream.length; i++) {
-          const want = readSizes[i % readSizes.length]!;
-          if (direct) {
-            const target = reader.readTarget();
-            const count = Math.min(target.length, want, stream.length - at);
-            stream.copy(target, 0, at, at + count);
-            reader.onRead(target, count);
-            memory.scratch.fill(0xee);
-            at += count;
-          } else {
-            const chunk = Buffer.from(stream.subarray(at, at + want));
-            reader.push(chunk);
-            chunk.fill(0xee);
-            at += chunk.length;
-          }
-        }
+        if (direct) feedDirect(reader, memory, stream, readSizes);
+        else feedChunks(reader, stream, readSizes);
         const got = drain(reader);
         assert.equal(got.length, sent.length);
         got.forEach((f, i) => assert.ok(f.bytes.equals(sent[i]!.subarray(4)), `frame ${i}`));
